@@ -1,0 +1,717 @@
+"""REST API v1: /api/v1/ (schema at /api/v1/schema/, docs at /api/v1/docs)."""
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, File, Form, NinjaAPI, Query, Router, Schema, UploadedFile
+from ninja.errors import HttpError
+from ninja.pagination import PageNumberPagination, paginate
+from ninja.responses import Status
+
+from vigie.accounts.models import User
+from vigie.api import errors
+from vigie.api.auth import TokenAuth, VerifiedSessionAuth, current_token
+from vigie.api.models import ApiToken, Scope
+from vigie.api.tokens import create_token, revoke_token
+from vigie.audit.queries import apply_filters, events_for
+from vigie.inventory import imports
+from vigie.inventory.models import Asset, InventoryImport
+from vigie.tenancy import actions
+from vigie.tenancy.access import (
+    get_scoped,
+    memberships_of,
+    org_access,
+    scoped,
+    supported_establishment,
+    supported_establishments,
+)
+from vigie.tenancy.models import Membership, Organisation
+from vigie.tenancy.roles import Cap
+from vigie.vulns import alerting
+from vigie.vulns.models import OPEN_STATES, Alert, AlertState, EpssScore, KevListing, Vulnerability
+from vigie.vulns.ssvc_text import explanation_lines
+
+api = NinjaAPI(
+    title="Vigie Santé API",
+    version="1",
+    description=(
+        "API of the Vigie Santé platform. Authenticate with a personal token: "
+        "`Authorization: Bearer <token>` (or `Token <token>`). Read-only tokens may only GET. "
+        'Errors: `{"error": {"code", "message", "fields"}}`. Lists are paginated with '
+        "`page` and `page_size` (at most 200)."
+    ),
+    urls_namespace="api-v1",
+    openapi_url="/schema/",
+    docs_url="/docs",
+    auth=[TokenAuth(), VerifiedSessionAuth()],
+)
+errors.install(api)
+
+
+class Pagination(PageNumberPagination):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(page_size=50, max_page_size=200, **kwargs)
+
+
+def signed_in(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):
+        raise HttpError(401, _("Authentication required."))
+    return user
+
+
+# --- Schemas -----------------------------------------------------------------------------------
+
+
+class MembershipOut(Schema):
+    organisation: str = Field(..., description="The organisation's short name (slug)")
+    organisation_name: str
+    kind: str
+    role: str
+    capabilities: list[str]
+
+
+class MeOut(Schema):
+    username: str
+    name: str
+    email: str
+    language: str
+    memberships: list[MembershipOut]
+    token_scope: str | None = Field(None, description="Scope of the token used, if any")
+
+
+class OrganisationOut(Schema):
+    slug: str
+    name: str
+    kind: str
+    finess: str
+    structure_type: str
+    region: str
+    ght: str
+    nis2_class: str
+    ose: bool
+    centre: str | None = None
+
+    @staticmethod
+    def resolve_centre(obj: Organisation) -> str | None:
+        return obj.centre.slug if obj.centre_id and obj.centre else None
+
+
+class OrganisationPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    finess: str | None = Field(None, max_length=9)
+    structure_type: str | None = None
+    region: str | None = None
+    ght: str | None = Field(None, max_length=200)
+    nis2_class: str | None = None
+    ose: bool | None = None
+
+
+class EstablishmentIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    slug: str = Field(..., pattern=r"^[-a-z0-9]{1,60}$")
+    finess: str = Field("", max_length=9)
+    structure_type: str
+    region: str
+    ght: str = Field("", max_length=200)
+    nis2_class: str = "none"
+    ose: bool = False
+
+
+class MemberOut(Schema):
+    id: int
+    username: str
+    name: str
+    email: str
+    role: str
+    joined: datetime
+
+    @staticmethod
+    def resolve_username(obj: Membership) -> str:
+        return obj.user.get_username()
+
+    @staticmethod
+    def resolve_name(obj: Membership) -> str:
+        return obj.user.display_name()
+
+    @staticmethod
+    def resolve_email(obj: Membership) -> str:
+        return obj.user.email
+
+    @staticmethod
+    def resolve_joined(obj: Membership) -> datetime:
+        return obj.created_at
+
+
+class RoleIn(Schema):
+    role: str
+
+
+class InvitationIn(Schema):
+    email: str = Field(..., max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    role: str
+
+
+class InvitationOut(Schema):
+    id: int
+    email: str
+    role: str
+    expires_at: datetime
+
+
+class AuditEventOut(Schema):
+    id: int
+    at: datetime
+    who: str
+    action: str
+    target_type: str
+    target_id: str
+    target: str
+    ip: str | None
+    details: dict[str, Any]
+
+    @staticmethod
+    def resolve_who(obj: Any) -> str:
+        return str(obj.actor_username)
+
+    @staticmethod
+    def resolve_target(obj: Any) -> str:
+        return str(obj.target_label)
+
+
+class AuditFilter(Schema):
+    who: str | None = Field(None, max_length=150)
+    action: str | None = Field(None, max_length=64)
+    since: date | None = None
+    until: date | None = None
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    scope: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenIn(Schema):
+    name: str = Field(..., min_length=1, max_length=100)
+    scope: Scope = Scope.READ
+    expires_at: datetime | None = None
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(..., description="The secret; shown only in this response")
+
+
+# --- Routes ------------------------------------------------------------------------------------
+
+
+@api.get("/me", response=MeOut, tags=["account"])
+def me(request: HttpRequest) -> dict[str, Any]:
+    user = signed_in(request)
+    token = current_token(request)
+    return {
+        "username": user.get_username(),
+        "name": user.display_name(),
+        "email": user.email,
+        "language": user.language,
+        "memberships": [
+            {
+                "organisation": m.organisation.slug,
+                "organisation_name": m.organisation.name,
+                "kind": m.organisation.kind,
+                "role": m.role,
+                "capabilities": sorted(m.capabilities),
+            }
+            for m in memberships_of(user)
+        ],
+        "token_scope": token.scope if token else None,
+    }
+
+
+orgs = Router(tags=["organisations"])
+
+
+@orgs.get("", response=list[OrganisationOut])
+@paginate(Pagination)
+def list_organisations(request: HttpRequest) -> Any:
+    return Organisation.objects.filter(
+        pk__in=memberships_of(signed_in(request)).values("organisation")
+    ).select_related("centre")
+
+
+@orgs.get("/{slug}", response=OrganisationOut)
+def get_organisation(request: HttpRequest, slug: str) -> Organisation:
+    return org_access(signed_in(request), slug).organisation
+
+
+@orgs.patch("/{slug}", response=OrganisationOut)
+def patch_organisation(request: HttpRequest, slug: str, payload: OrganisationPatch) -> Organisation:
+    access = org_access(signed_in(request), slug, Cap.EDIT_PROFILE)
+    values = payload.dict(exclude_unset=True, exclude_none=True)
+    return actions.update_organisation(
+        access=access, organisation=access.organisation, values=values, request=request
+    )
+
+
+@orgs.get("/{slug}/members", response=list[MemberOut])
+@paginate(Pagination)
+def list_members(request: HttpRequest, slug: str) -> Any:
+    access = org_access(signed_in(request), slug)
+    return scoped(access, Membership.objects.select_related("user")).order_by("user__username")
+
+
+@orgs.patch("/{slug}/members/{member_id}", response=MemberOut)
+def patch_member(request: HttpRequest, slug: str, member_id: int, payload: RoleIn) -> Membership:
+    access = org_access(signed_in(request), slug, Cap.MANAGE_MEMBERS)
+    membership = get_scoped(access, Membership.objects.select_related("user"), pk=member_id)
+    return actions.change_role(
+        access=access, membership=membership, role=payload.role, request=request
+    )
+
+
+@orgs.delete("/{slug}/members/{member_id}", response={204: None})
+def delete_member(request: HttpRequest, slug: str, member_id: int) -> Status[Any]:
+    access = org_access(signed_in(request), slug, Cap.MANAGE_MEMBERS)
+    membership = get_scoped(access, Membership.objects.select_related("user"), pk=member_id)
+    actions.remove_member(access=access, membership=membership, request=request)
+    return Status(204, None)
+
+
+@orgs.post("/{slug}/invitations", response={201: InvitationOut})
+def post_invitation(request: HttpRequest, slug: str, payload: InvitationIn) -> Status[Any]:
+    access = org_access(signed_in(request), slug, Cap.MANAGE_MEMBERS)
+    invitation, _token = actions.invite_member(
+        access=access, email=payload.email, role=payload.role, request=request
+    )
+    return Status(201, invitation)
+
+
+@orgs.get("/{slug}/audit", response=list[AuditEventOut])
+@paginate(Pagination)
+def list_audit(request: HttpRequest, slug: str, filters: Query[AuditFilter]) -> Any:
+    access = org_access(signed_in(request), slug, Cap.VIEW_AUDIT)
+    return apply_filters(events_for(access), filters.dict())
+
+
+@orgs.get("/{slug}/establishments", response=list[OrganisationOut])
+@paginate(Pagination)
+def list_establishments(request: HttpRequest, slug: str) -> Any:
+    access = org_access(signed_in(request), slug, Cap.VIEW_SECTOR)
+    return supported_establishments(access).select_related("centre")
+
+
+@orgs.post("/{slug}/establishments", response={201: OrganisationOut})
+def post_establishment(request: HttpRequest, slug: str, payload: EstablishmentIn) -> Status[Any]:
+    access = org_access(signed_in(request), slug, Cap.MANAGE_ESTABLISHMENTS)
+    if Organisation.objects.filter(slug=payload.slug).exists():
+        raise HttpError(409, _("This short name is taken."))
+    return Status(
+        201, actions.register_establishment(access=access, values=payload.dict(), request=request)
+    )
+
+
+@orgs.get("/{slug}/establishments/{establishment}", response=OrganisationOut)
+def get_establishment(request: HttpRequest, slug: str, establishment: str) -> Organisation:
+    access = org_access(signed_in(request), slug, Cap.VIEW_SECTOR)
+    return supported_establishment(access, establishment)
+
+
+@orgs.patch("/{slug}/establishments/{establishment}", response=OrganisationOut)
+def patch_establishment(
+    request: HttpRequest, slug: str, establishment: str, payload: OrganisationPatch
+) -> Organisation:
+    access = org_access(signed_in(request), slug, Cap.MANAGE_ESTABLISHMENTS)
+    target = supported_establishment(access, establishment)
+    values = payload.dict(exclude_unset=True, exclude_none=True)
+    return actions.update_organisation(
+        access=access, organisation=target, values=values, request=request
+    )
+
+
+api.add_router("/organisations", orgs)
+
+tokens = Router(tags=["tokens"])
+
+
+@tokens.get("", response=list[TokenOut])
+@paginate(Pagination)
+def list_tokens(request: HttpRequest) -> Any:
+    return ApiToken.objects.filter(user=signed_in(request))
+
+
+@tokens.post("", response={201: TokenCreated})
+def post_token(request: HttpRequest, payload: TokenIn) -> Status[Any]:
+    user = signed_in(request)
+    used = current_token(request)
+    if used is not None and used.scope != Scope.WRITE and payload.scope == Scope.WRITE:
+        raise HttpError(403, _("A read-only token cannot create a read-write token."))
+    token, secret = create_token(
+        user=user,
+        name=payload.name,
+        scope=payload.scope,
+        expires_at=payload.expires_at,
+        request=request,
+        via="api",
+    )
+    out = TokenOut.model_validate(token).model_dump()
+    out["token"] = secret
+    return Status(201, out)
+
+
+@tokens.delete("/{token_id}", response={204: None})
+def delete_token(request: HttpRequest, token_id: int) -> Status[Any]:
+    user = signed_in(request)
+    token = get_object_or_404(ApiToken, pk=token_id, user=user)
+    revoke_token(token=token, actor=user, request=request)
+    return Status(204, None)
+
+
+api.add_router("/tokens", tokens)
+
+
+# --- Inventory ---------------------------------------------------------------------------------
+
+inventory = Router(tags=["inventory"])
+
+
+class AssetOut(Schema):
+    id: int
+    external_id: str
+    name: str
+    kind: str
+    vendor: str
+    product: str
+    version: str
+    cpes: list[str]
+    purls: list[str]
+    parent: str | None
+    location: str
+    criticality: str
+    exposure: str
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_parent(obj: Asset) -> str | None:
+        return obj.parent.external_id if obj.parent_id and obj.parent else None
+
+
+class AssetFilter(Schema):
+    q: str | None = Field(None, max_length=100)
+    kind: str | None = None
+    criticality: str | None = None
+    location: str | None = Field(None, max_length=200)
+
+
+class ProblemOut(Schema):
+    line: int | None = None
+    record: str | None = None
+    field: str | None = None
+    message: str
+
+
+class ImportOut(Schema):
+    id: str
+    file_name: str
+    format: str
+    state: str
+    summary: dict[str, int]
+    errors: list[ProblemOut]
+    warnings: list[ProblemOut]
+    committed: dict[str, int] | None = None
+
+
+def _import_out(job: InventoryImport, committed: Any = None) -> dict[str, Any]:
+    return {
+        "id": str(job.pk),
+        "file_name": job.file_name,
+        "format": job.file_format,
+        "state": job.state,
+        "summary": job.summary,
+        "errors": job.errors[:500],
+        "warnings": job.warnings[:500],
+        "committed": vars(committed) if committed is not None else None,
+    }
+
+
+@inventory.get("/{slug}/assets", response=list[AssetOut])
+@paginate(Pagination)
+def list_assets(request: HttpRequest, slug: str, filters: Query[AssetFilter]) -> Any:
+    access = org_access(signed_in(request), slug)
+    assets = scoped(access, Asset.objects.select_related("parent")).order_by("name")
+    data = filters.dict()
+    if data.get("q"):
+        assets = assets.filter(name__icontains=data["q"])
+    for field in ("kind", "criticality"):
+        if data.get(field):
+            assets = assets.filter(**{field: data[field]})
+    if data.get("location"):
+        assets = assets.filter(location__icontains=data["location"])
+    return assets
+
+
+@inventory.get("/{slug}/assets/{asset_id}", response=AssetOut)
+def get_asset(request: HttpRequest, slug: str, asset_id: int) -> Asset:
+    access = org_access(signed_in(request), slug)
+    return get_scoped(access, Asset.objects.select_related("parent"), pk=asset_id)
+
+
+@inventory.post("/{slug}/inventory/imports", response={201: ImportOut, 422: ImportOut})
+def post_import(
+    request: HttpRequest, slug: str, file: File[UploadedFile], commit: Form[bool] = False
+) -> Status[Any]:
+    """Upload a CSV, CycloneDX or SPDX inventory. Without `commit`, only a preview is made."""
+    access = org_access(signed_in(request), slug, Cap.EDIT_INVENTORY)
+    job = imports.preview(
+        access=access, stream=file, file_name=file.name or "inventory", request=request
+    )
+    if job.state != InventoryImport.State.PREVIEW:
+        return Status(422, _import_out(job))
+    committed = imports.commit(access=access, job=job, request=request) if commit else None
+    job.refresh_from_db()
+    return Status(201, _import_out(job, committed))
+
+
+@inventory.post("/{slug}/inventory/imports/{import_id}/commit", response=ImportOut)
+def commit_import(request: HttpRequest, slug: str, import_id: uuid.UUID) -> dict[str, Any]:
+    access = org_access(signed_in(request), slug, Cap.EDIT_INVENTORY)
+    job = get_scoped(access, InventoryImport.objects.all(), pk=import_id)
+    committed = imports.commit(access=access, job=job, request=request)
+    job.refresh_from_db()
+    return _import_out(job, committed)
+
+
+api.add_router("/organisations", inventory)
+
+# --- Alerts ------------------------------------------------------------------------------------
+
+alerts_router = Router(tags=["alerts"])
+
+
+class AlertAssetOut(Schema):
+    asset: str
+    name: str
+    kind: str
+    location: str
+    source: str
+    confidence: str
+    priority: str
+    reason: str
+    active: bool
+    suppressed_by: str
+
+
+class AlertEventOut(Schema):
+    at: datetime
+    kind: str
+    who: str | None
+    from_state: str
+    to_state: str
+    message: str
+
+
+class AlertOut(Schema):
+    id: int
+    vulnerability: str
+    title: str
+    priority: str
+    state: str
+    first_seen: datetime
+    ack_due_at: datetime | None
+    remediation_due_at: datetime | None
+    acknowledged_at: datetime | None
+    escalation_level: int
+    explanation: list[str]
+    cvss: float | None
+    url: str
+
+
+class AlertDetailOut(AlertOut):
+    justification: str
+    assets: list[AlertAssetOut]
+    events: list[AlertEventOut]
+
+
+class TransitionIn(Schema):
+    state: str
+    justification: str = Field("", max_length=5000)
+
+
+class AlertFilter(Schema):
+    state: str | None = Field(None, description="a state, 'open' (default) or 'all'")
+    priority: str | None = None
+
+
+def _alert_out(alert: Alert, detail: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": alert.pk,
+        "vulnerability": alert.vulnerability.vuln_id,
+        "title": alert.vulnerability.title,
+        "priority": alert.priority,
+        "state": alert.state,
+        "first_seen": alert.first_seen,
+        "ack_due_at": alert.ack_due_at,
+        "remediation_due_at": alert.remediation_due_at,
+        "acknowledged_at": alert.acknowledged_at,
+        "escalation_level": alert.escalation_level,
+        "explanation": explanation_lines(alert.decision),
+        "cvss": alert.vulnerability.cvss_score,
+        "url": f"{settings.VIGIE_BASE_URL}/o/{alert.organisation.slug}/alerts/{alert.pk}/",
+    }
+    if detail:
+        out["justification"] = alert.justification
+        out["assets"] = [
+            {
+                "asset": row.asset.external_id,
+                "name": row.asset.name,
+                "kind": row.asset.kind,
+                "location": row.asset.location,
+                "source": row.source,
+                "confidence": row.confidence,
+                "priority": row.priority,
+                "reason": row.reason,
+                "active": row.active,
+                "suppressed_by": row.suppressed_by,
+            }
+            for row in alert.affected.select_related("asset")
+        ]
+        out["events"] = [
+            {
+                "at": e.at,
+                "kind": e.kind,
+                "who": e.actor.get_username() if e.actor else None,
+                "from_state": e.from_state,
+                "to_state": e.to_state,
+                "message": e.message,
+            }
+            for e in alert.events.select_related("actor")
+        ]
+    return out
+
+
+@alerts_router.get("/{slug}/alerts", response=list[AlertOut])
+@paginate(Pagination)
+def list_alerts(request: HttpRequest, slug: str, filters: Query[AlertFilter]) -> Any:
+    access = org_access(signed_in(request), slug)
+    alerts = scoped(access, Alert.objects.select_related("vulnerability", "organisation"))
+    state = filters.state or "open"
+    if state == "open":
+        alerts = alerts.filter(state__in=OPEN_STATES)
+    elif state != "all":
+        alerts = alerts.filter(state=state)
+    if filters.priority:
+        alerts = alerts.filter(priority=filters.priority)
+    return [_alert_out(a) for a in alerts.order_by("-first_seen")[:5000]]
+
+
+@alerts_router.get("/{slug}/alerts/{alert_id}", response=AlertDetailOut)
+def get_alert(request: HttpRequest, slug: str, alert_id: int) -> dict[str, Any]:
+    access = org_access(signed_in(request), slug)
+    alert = get_scoped(
+        access, Alert.objects.select_related("vulnerability", "organisation"), pk=alert_id
+    )
+    return _alert_out(alert, detail=True)
+
+
+@alerts_router.post("/{slug}/alerts/{alert_id}/transition", response=AlertDetailOut)
+def post_transition(
+    request: HttpRequest, slug: str, alert_id: int, payload: TransitionIn
+) -> dict[str, Any]:
+    access = org_access(signed_in(request), slug, Cap.HANDLE_ALERTS)
+    alert = get_scoped(
+        access, Alert.objects.select_related("vulnerability", "organisation"), pk=alert_id
+    )
+    if payload.state not in AlertState.values:
+        raise HttpError(422, _("Unknown state."))
+    updated = alerting.transition(
+        access=access,
+        alert=alert,
+        to_state=payload.state,
+        justification=payload.justification,
+        request=request,
+    )
+    return _alert_out(updated, detail=True)
+
+
+class ExposureOut(Schema):
+    establishment: str
+    name: str
+    priority: str
+    state: str
+    assets: int
+    acknowledged_at: datetime | None
+    escalation_level: int
+
+
+@alerts_router.get("/{slug}/exposure/{vuln_id}", response=list[ExposureOut])
+def get_exposure(request: HttpRequest, slug: str, vuln_id: str) -> list[dict[str, Any]]:
+    access = org_access(signed_in(request), slug, Cap.VIEW_SECTOR)
+    alerts = (
+        Alert.objects.filter(
+            organisation__in=supported_establishments(access),
+            vulnerability__vuln_id=vuln_id.upper(),
+        )
+        .select_related("organisation")
+        .annotate(assets_count=Count("affected", filter=Q(affected__active=True)))
+    )
+    return [
+        {
+            "establishment": a.organisation.slug,
+            "name": a.organisation.name,
+            "priority": a.priority,
+            "state": a.state,
+            "assets": a.assets_count,
+            "acknowledged_at": a.acknowledged_at,
+            "escalation_level": a.escalation_level,
+        }
+        for a in alerts
+    ]
+
+
+api.add_router("/organisations", alerts_router)
+
+
+class VulnerabilityOut(Schema):
+    id: str
+    title: str
+    description: str
+    published: datetime | None
+    rejected: bool
+    cvss: float | None
+    cvss_vector: str
+    cwes: list[str]
+    kev: list[str]
+    epss: float | None
+    references: list[str]
+
+
+@api.get("/vulnerabilities/{vuln_id}", response=VulnerabilityOut, tags=["vulnerabilities"])
+def get_vulnerability(request: HttpRequest, vuln_id: str) -> dict[str, Any]:
+    signed_in(request)
+    vuln = get_object_or_404(Vulnerability, vuln_id=vuln_id.upper())
+    score = EpssScore.objects.filter(cve=vuln.vuln_id).first()
+    return {
+        "id": vuln.vuln_id,
+        "title": vuln.title,
+        "description": vuln.description,
+        "published": vuln.published,
+        "rejected": vuln.rejected,
+        "cvss": vuln.cvss_score,
+        "cvss_vector": vuln.cvss_vector,
+        "cwes": vuln.cwes,
+        "kev": sorted(
+            KevListing.objects.filter(cve=vuln.vuln_id).values_list("catalogue", flat=True)
+        ),
+        "epss": score.epss if score else None,
+        "references": vuln.references,
+    }

@@ -1,0 +1,102 @@
+"""The append-only audit log of security-relevant actions.
+
+Append-only is enforced twice: the ORM refuses updates and deletes (model and queryset), and the
+database refuses them too (triggers created by migration 0002), so a bug or a shell session
+cannot rewrite history.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(RuntimeError):
+    pass
+
+
+class AuditQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("audit events cannot be updated")
+
+    def delete(self) -> NoReturn:
+        raise AppendOnlyError("audit events cannot be deleted")
+
+
+class Action(models.TextChoices):
+    LOGIN = "auth.login", _("Login")
+    LOGIN_FAILED = "auth.login_failed", _("Failed login")
+    LOGIN_LOCKED = "auth.locked", _("Login refused: locked out")
+    LOGOUT = "auth.logout", _("Logout")
+    OTP_FAILED = "auth.otp_failed", _("Failed second-factor code")
+    OTP_ENABLED = "auth.otp_enabled", _("Two-factor authentication enabled")
+    OTP_DISABLED = "auth.otp_disabled", _("Two-factor authentication disabled")
+    BACKUP_CODES = "auth.backup_codes", _("Backup codes regenerated")
+    PASSWORD_CHANGED = "auth.password_changed", _("Password changed")
+    TOKEN_CREATED = "token.created", _("API token created")
+    TOKEN_REVOKED = "token.revoked", _("API token revoked")
+    MEMBER_INVITED = "member.invited", _("Member invited")
+    INVITATION_REVOKED = "member.invitation_revoked", _("Invitation revoked")
+    MEMBER_JOINED = "member.joined", _("Member joined")
+    ROLE_CHANGED = "member.role_changed", _("Role changed")
+    MEMBER_REMOVED = "member.removed", _("Member removed")
+    ORG_CREATED = "org.created", _("Establishment registered")
+    ORG_UPDATED = "org.updated", _("Organisation details changed")
+    EXPORT = "data.export", _("Data exported")
+
+
+class AuditEvent(models.Model):
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Copied so the log still reads right after the user is renamed or deleted.
+    actor_username = models.CharField(max_length=150, blank=True)
+    organisation = models.ForeignKey(
+        "tenancy.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    action = models.CharField(max_length=64, db_index=True)
+    target_type = models.CharField(max_length=64, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=200, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["organisation", "-at"]),
+            models.Index(fields=["actor", "-at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at.isoformat()} {self.actor_username or '-'} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("audit events cannot be updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AppendOnlyError("audit events cannot be deleted")
+
+    def action_label(self) -> str:
+        try:
+            return str(Action(self.action).label)
+        except ValueError:
+            return self.action

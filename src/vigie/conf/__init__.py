@@ -1,0 +1,1 @@
+"""Configuration helpers: environment readers, database URL, secret key."""

@@ -1,0 +1,72 @@
+"""Lookup keys shared by assets and vulnerability records.
+
+The platform stores these keys in two indexed tables (inventory.AssetKey, vulns.VulnKey): a
+new vulnerability is matched only against the assets sharing one of its keys, and a changed
+asset only against the records sharing one of its keys. The keys mirror what the matchers
+compare first, so a pair that shares no key can never match:
+
+* `cpe`    "vendor:product" of a CPE (NVD configurations, installed CPEs);
+* `cpe_vendor`  "vendor" of a criterion whose product is a pattern (`cpe:...:acme:*_server:...`);
+* `vendor` a canonical vendor key from names.vendor_keys (advisories naming products);
+* `purl`   "pkg:type/namespace/name" normalised per package type.
+"""
+
+from __future__ import annotations
+
+from vigie.engines.cpe import CpeError, Wildcard, parse_cpe
+from vigie.engines.names import family_keys, infer_vendor, vendor_keys
+from vigie.engines.nvd_compile import compile_configurations
+from vigie.engines.package_match import purl_key
+from vigie.engines.records import AssetRecord, VulnRecord
+
+MatchKey = tuple[str, str]
+MATCHING_STATUSES = frozenset({"affected", "under_investigation"})
+
+
+def asset_keys(asset: AssetRecord) -> set[MatchKey]:
+    keys: set[MatchKey] = set()
+    for text in asset.cpes:
+        try:
+            cpe = parse_cpe(text)
+        except CpeError:
+            continue
+        if isinstance(cpe.vendor, str) and isinstance(cpe.product, str):
+            keys.add(("cpe", f"{cpe.vendor}:{cpe.product}"))
+            keys.add(("cpe_vendor", cpe.vendor))
+    vendor = asset.vendor.strip() or infer_vendor(asset.product or asset.name) or ""
+    if vendor:
+        keys.update(("vendor", key) for key in vendor_keys(vendor))
+    for purl in asset.purls:
+        parsed = purl_key(purl)
+        if parsed is not None:
+            keys.add(("purl", str(parsed)))
+    return keys
+
+
+def record_keys(record: VulnRecord) -> set[MatchKey]:
+    """Keys of a feed record; empty for a rejected record (it must match nothing)."""
+    if record.rejected:
+        return set()
+    keys: set[MatchKey] = set()
+    if record.configurations:
+        compiled = compile_configurations(record.id, record.configurations, record.source)
+        for criterion in compiled.lookup:
+            vendor, cpe_product = criterion.cpe.vendor, criterion.cpe.product
+            if not isinstance(vendor, str):
+                continue  # a criterion without a literal vendor is never indexed (nvd_match.py)
+            if isinstance(cpe_product, str):
+                keys.add(("cpe", f"{vendor}:{cpe_product}"))
+            elif isinstance(cpe_product, Wildcard):
+                keys.add(("cpe_vendor", vendor))
+    for product in record.named_products:
+        if product.status not in MATCHING_STATUSES:
+            continue
+        found = vendor_keys(product.vendor)
+        keys.update(("vendor", key) for key in found | family_keys(found))
+    for package in record.packages:
+        if package.status not in MATCHING_STATUSES:
+            continue
+        parsed = purl_key(package.purl)
+        if parsed is not None:
+            keys.add(("purl", str(parsed)))
+    return keys

@@ -1,0 +1,201 @@
+"""Everything that decides whether an asset is affected, in one call, for the CLI and the platform.
+
+Three matchers, one per way a feed can name what it affects:
+* NVD-style CPE configurations (`nvd_match.VulnIndex`), exact semantics, confidence high;
+* purl packages with `vers:` ranges (`package_match`), confidence high (medium when unsure);
+* products named by vendor and product only (`device_match`: CISA ICS-Medical CSAF, CVE 5
+  `affected` without identifiers), confidence high, medium or low with the reason.
+VEX statements then close what a supplier says is not affected or fixed, and SSVC gives each
+remaining (asset, vulnerability) pair its priority.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from vigie.engines.device_match import DeviceIndex
+from vigie.engines.match_keys import MATCHING_STATUSES
+from vigie.engines.nvd_match import VulnIndex
+from vigie.engines.package_match import PackageIndex
+from vigie.engines.records import (
+    AssetRecord,
+    EpssScore,
+    InputError,
+    KevEntry,
+    Match,
+    VexStatement,
+    VulnRecord,
+)
+from vigie.engines.ssvc import DEFAULT_EPSS_THRESHOLD, Decision, decide
+from vigie.engines.vex import Suppression, apply_vex
+
+CONFIDENCE_RANK = {"high": 3, "medium": 2, "low": 1}
+# When two feeds match the same pair equally well, the most precise description wins.
+SOURCE_RANK = {"nvd": 3, "cve5": 2}
+
+
+def source_rank(source: str) -> int:
+    return SOURCE_RANK.get(source, 1)
+
+
+def match_records(
+    records: Iterable[VulnRecord],
+    assets: Sequence[AssetRecord],
+    *,
+    errors: list[InputError] | None = None,
+    source_name: str = "inventory",
+) -> list[Match]:
+    """Every (asset, vulnerability, source) match of these records on this inventory."""
+    cpe_index = VulnIndex()
+    named: list[VulnRecord] = []
+    packaged: list[VulnRecord] = []
+    for record in records:
+        if record.rejected:
+            continue
+        if record.configurations:
+            # One index entry per (id, source): NVD and a CVE 5 record of the same CVE may both
+            # carry configurations, and each must keep its own explanation.
+            cpe_index.put(
+                f"{record.id}\x00{record.source}", record.configurations, source=record.source
+            )
+        if record.named_products:
+            named.append(record)
+        if record.packages:
+            packaged.append(record)
+    found: dict[tuple[str, str, str], Match] = {}
+
+    def keep(match: Match) -> None:
+        key = (match.asset, match.vulnerability, match.source)
+        current = found.get(key)
+        if (
+            current is None
+            or CONFIDENCE_RANK[match.confidence] > CONFIDENCE_RANK[current.confidence]
+        ):
+            found[key] = match
+
+    if len(cpe_index):
+        for match in cpe_index.match(assets, errors=errors, source_name=source_name):
+            vuln_id = match.vulnerability.split("\x00", 1)[0]
+            keep(replace(match, vulnerability=vuln_id))
+    if named:
+        devices = DeviceIndex(assets)
+        for record in named:
+            for product in record.named_products:
+                if product.status not in MATCHING_STATUSES:
+                    continue
+                for asset, device_match in devices.match(product):
+                    keep(device_match.to_match(asset.id, record.id, record.source, product))
+    if packaged:
+        packages = PackageIndex(assets)
+        for record in packaged:
+            for package in record.packages:
+                if package.status not in MATCHING_STATUSES:
+                    continue
+                for asset, package_match in packages.match(package):
+                    keep(package_match.to_match(asset.id, record.id, record.source, package))
+    return list(found.values())
+
+
+def best_per_pair(matches: Iterable[Match]) -> list[Match]:
+    """One match per (asset, vulnerability): the most confident, then the most precise feed."""
+    best: dict[tuple[str, str], Match] = {}
+    for match in matches:
+        key = (match.asset, match.vulnerability)
+        current = best.get(key)
+        if current is None or (
+            CONFIDENCE_RANK[match.confidence],
+            source_rank(match.source),
+        ) > (CONFIDENCE_RANK[current.confidence], source_rank(current.source)):
+            best[key] = match
+    return list(best.values())
+
+
+def merged_record(records: Sequence[VulnRecord]) -> VulnRecord:
+    """One view of a vulnerability for prioritisation, from all the feeds that describe it.
+
+    Scores come from the most precise feed that has them; SSVC hints (CISA's ADP in CVE 5)
+    and exploit references are taken wherever they are.
+    """
+    ordered = sorted(records, key=lambda r: source_rank(r.source), reverse=True)
+    base = ordered[0]
+    cvss = next((r.cvss for r in ordered if r.cvss), ())
+    # SSVC explanations name the record their hints came from (CISA's ADP sits in CVE 5).
+    hinted = next(
+        (
+            r
+            for r in ordered
+            if r.ssvc_exploitation or r.ssvc_automatable or r.ssvc_technical_impact
+        ),
+        base,
+    )
+    return replace(
+        base,
+        source=hinted.source,
+        cvss=cvss,
+        exploit_references=tuple(u for r in ordered for u in r.exploit_references),
+        ssvc_exploitation=next((r.ssvc_exploitation for r in ordered if r.ssvc_exploitation), None),
+        ssvc_automatable=next((r.ssvc_automatable for r in ordered if r.ssvc_automatable), None),
+        ssvc_technical_impact=next(
+            (r.ssvc_technical_impact for r in ordered if r.ssvc_technical_impact), None
+        ),
+        aliases=tuple({a for r in ordered for a in r.aliases}),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Prioritised:
+    match: Match
+    decision: Decision
+
+
+@dataclass
+class Outcome:
+    kept: list[Prioritised]
+    suppressed: list[Suppression]
+
+
+def prioritise(
+    matches: Iterable[Match],
+    *,
+    records: Mapping[str, Sequence[VulnRecord]],
+    assets: Mapping[str, AssetRecord],
+    kev: Mapping[str, Sequence[KevEntry]],
+    epss: Mapping[str, EpssScore],
+    vex: Sequence[VexStatement] = (),
+    epss_threshold: float | None = None,
+) -> Outcome:
+    """Apply VEX, then give every remaining match its SSVC decision.
+
+    `records`, `kev` and `epss` are keyed by vulnerability id (upper case).
+    """
+    match_list = list(matches)
+    result = apply_vex(match_list, vex, assets.values()) if vex else None
+    kept = result.kept if result is not None else match_list
+    merged: dict[str, VulnRecord] = {}
+    prioritised: list[Prioritised] = []
+    for match in kept:
+        vuln_id = match.vulnerability.upper()
+        record = merged.get(vuln_id)
+        if record is None:
+            record = merged[vuln_id] = merged_record(records[vuln_id])
+        asset = assets[match.asset]
+        decision = decide(
+            vuln=record,
+            kev=kev.get(vuln_id, ()),
+            epss=epss.get(vuln_id),
+            asset_criticality=asset.criticality,
+            asset_exposure=asset.exposure,
+            exploit_reference=bool(record.exploit_references),
+            epss_threshold=DEFAULT_EPSS_THRESHOLD if epss_threshold is None else epss_threshold,
+        )
+        prioritised.append(Prioritised(match, decision))
+    return Outcome(kept=prioritised, suppressed=result.suppressed if result is not None else [])
+
+
+def by_id(records: Iterable[VulnRecord]) -> dict[str, list[VulnRecord]]:
+    grouped: dict[str, list[VulnRecord]] = defaultdict(list)
+    for record in records:
+        grouped[record.id.upper()].append(record)
+    return grouped

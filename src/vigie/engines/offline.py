@@ -1,0 +1,150 @@
+"""`vigie vulns match`: match an inventory file against feed files, offline, no database.
+
+Output rows follow docs (INTERFACES.md): one object per (asset, vulnerability) pair with
+`asset`, `vulnerability`, `source`, `confidence`, `priority`, `reason`, plus the explanation.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vigie.engines.feeds import FeedContent, apply_nvd_overrides, iter_feed_paths, load_feed_file
+from vigie.engines.inventory import load_inventory
+from vigie.engines.matching import best_per_pair, by_id, match_records, prioritise
+from vigie.engines.records import EpssScore, InputError, KevEntry
+from vigie.engines.ssvc import priority_rank
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+# Files that sit beside feeds in mirrors and data folders (notes, signatures, checksums).
+NOT_FEEDS = frozenset({".md", ".txt", ".asc", ".sig", ".sha256", ".sha512", ".html", ".pdf"})
+
+
+class OfflineInputError(Exception):
+    """Input that cannot be used at all; `errors` say which file, line and field."""
+
+    def __init__(self, errors: Sequence[InputError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors[:5]))
+        self.errors = list(errors)
+
+
+@dataclass
+class OfflineReport:
+    rows: list[dict[str, Any]]
+    warnings: list[InputError] = field(default_factory=list)
+    suppressed: int = 0
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def load_feed_paths(
+    paths: Iterable[str | Path], progress: Progress | None = None
+) -> tuple[FeedContent, list[InputError]]:
+    """Read every feed file; returns the content and the fatal errors.
+
+    A path named on the command line that does not exist, or a named file that yields nothing
+    but errors, is fatal (the user asked for it). Inside a directory, unreadable or unknown
+    files are warnings: the rest still loads.
+    """
+    fatal: list[InputError] = []
+    planned: list[tuple[Path, bool]] = []  # (file, named directly)
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            fatal.append(InputError(str(path), "no such file or directory"))
+        elif path.is_dir():
+            planned.extend(
+                (file, False)
+                for file in iter_feed_paths(path)
+                if file.suffix.lower() not in NOT_FEEDS
+            )
+        else:
+            planned.append((path, True))
+    content = FeedContent()
+    for done, (file, named) in enumerate(planned, start=1):
+        one = load_feed_file(file)
+        loaded = len(one.vulns) + len(one.kev) + len(one.epss) + len(one.vex)
+        if named and one.errors and not loaded:
+            fatal.extend(one.errors)
+        else:
+            content.extend(one)
+        if progress is not None:
+            progress("feeds", done, len(planned))
+    if content.overrides:
+        override_ids = {id(o) for o in content.overrides}
+        base = [v for v in content.vulns if id(v) not in override_ids]
+        content.vulns = apply_nvd_overrides(base, content.overrides)
+        content.overrides = []
+    return content, fatal
+
+
+def run_offline_match(
+    inventory: str | Path, feeds: Sequence[str | Path], progress: Progress | None = None
+) -> OfflineReport:
+    loaded = load_inventory(inventory)
+    if loaded.errors:
+        raise OfflineInputError(loaded.errors)
+    content, fatal = load_feed_paths(feeds, progress)
+    if fatal:
+        raise OfflineInputError(fatal)
+    warnings: list[InputError] = [*loaded.warnings, *content.errors]
+    assets = {asset.id: asset for asset in loaded.assets}
+    records = by_id(content.vulns)
+    matches = match_records(
+        content.vulns, loaded.assets, errors=warnings, source_name=str(inventory)
+    )
+    kev: dict[str, list[KevEntry]] = defaultdict(list)
+    for entry in content.kev:
+        kev[entry.cve.upper()].append(entry)
+    epss: dict[str, EpssScore] = {score.cve.upper(): score for score in content.epss}
+    outcome = prioritise(
+        best_per_pair(matches),
+        records=records,
+        assets=assets,
+        kev=kev,
+        epss=epss,
+        vex=content.vex,
+    )
+    rows = []
+    for item in outcome.kept:
+        match, decision = item.match, item.decision
+        vuln_id = match.vulnerability.upper()
+        listings = kev.get(vuln_id, [])
+        score = epss.get(vuln_id)
+        best_cvss = next((r.cvss[0] for r in records[vuln_id] if r.cvss), None)
+        rows.append(
+            {
+                "asset": match.asset,
+                "asset_name": assets[match.asset].name,
+                "vulnerability": match.vulnerability,
+                "source": match.source,
+                "confidence": match.confidence,
+                "priority": decision.priority,
+                "reason": match.reason,
+                "criterion": match.criterion,
+                "version_range": match.version_range,
+                "explanation": decision.explanation,
+                "kev": sorted({entry.catalogue for entry in listings}),
+                "ransomware": decision.ransomware,
+                "epss": score.epss if score else None,
+                "cvss": best_cvss.base_score if best_cvss else None,
+                "cvss_vector": best_cvss.vector if best_cvss else None,
+            }
+        )
+    rows.sort(key=lambda r: (-priority_rank(str(r["priority"])), r["asset"], r["vulnerability"]))
+    return OfflineReport(
+        rows=rows,
+        warnings=warnings,
+        suppressed=len(outcome.suppressed),
+        stats={
+            "assets": len(assets),
+            "vulnerabilities": len(records),
+            "kev": len(content.kev),
+            "epss": len(content.epss),
+            "vex": len(content.vex),
+            "matches": len(rows),
+            "suppressed_by_vex": len(outcome.suppressed),
+        },
+    )

@@ -1,0 +1,291 @@
+"""Inventory import: upload → preview (errors per row, what would change) → commit, all or nothing.
+
+Re-importing the same inventory updates assets (matched on the inventory's own id) instead of
+duplicating them. Committed assets are indexed and matched at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vigie.audit.log import record as audit
+from vigie.engines.inventory import InventoryLimits, load_inventory
+from vigie.engines.inventory.loader import detect_format
+from vigie.engines.records import AssetRecord, InputError
+from vigie.inventory.models import Asset, InventoryImport, Source
+from vigie.tenancy.access import OrgAccess
+from vigie.tenancy.roles import Cap
+from vigie.vulns.matching import index_assets, match_assets
+
+logger = logging.getLogger(__name__)
+
+FIELDS = (
+    "name",
+    "kind",
+    "vendor",
+    "product",
+    "version",
+    "cpes",
+    "purls",
+    "location",
+    "criticality",
+    "exposure",
+)
+FORMAT_SOURCES = {"csv": Source.CSV, "cyclonedx": Source.CYCLONEDX, "spdx": Source.SPDX}
+
+
+def _problem(error: InputError) -> dict[str, Any]:
+    return {
+        "file": error.file,
+        "line": error.line,
+        "field": error.field,
+        "record": error.record,
+        "message": error.message,
+    }
+
+
+def _record_json(record: AssetRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "name": record.name,
+        "kind": record.kind,
+        "vendor": record.vendor,
+        "product": record.product,
+        "version": record.version,
+        "cpes": list(record.cpes),
+        "purls": list(record.purls),
+        "parent": record.parent,
+        "criticality": record.criticality or "",
+        "exposure": record.exposure or "",
+        "location": record.location,
+        "line": record.line,
+    }
+
+
+def _asset_values(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": data["name"][:300] or data["id"][:300],
+        "kind": data["kind"] or "other",
+        "vendor": data["vendor"][:200],
+        "product": data["product"][:200],
+        "version": data["version"][:100],
+        "cpes": list(data["cpes"]),
+        "purls": list(data["purls"]),
+        "location": data["location"][:200],
+        "criticality": data["criticality"] or "",
+        "exposure": data["exposure"] or "",
+    }
+
+
+def preview(
+    *,
+    access: OrgAccess,
+    stream: IO[bytes],
+    file_name: str,
+    request: HttpRequest | None = None,
+    root_kind: str | None = None,
+) -> InventoryImport:
+    """Parse an uploaded inventory and keep what committing it would do."""
+    access.require(Cap.EDIT_INVENTORY)
+    limit = settings.VIGIE_MAX_INVENTORY_BYTES
+    digest = hashlib.sha256()
+    safe_name = Path(file_name).name[:255] or "inventory"
+    with tempfile.TemporaryDirectory(prefix="vigie-import-") as folder:
+        path = Path(folder) / "upload"
+        size = 0
+        with path.open("wb") as out:
+            while chunk := stream.read(1 << 20):
+                size += len(chunk)
+                if size > limit:
+                    raise ValidationError(
+                        _("%(file)s is larger than %(limit)d MB.")
+                        % {"file": safe_name, "limit": limit // (1 << 20)}
+                    )
+                digest.update(chunk)
+                out.write(chunk)
+        with path.open("rb") as handle:
+            head = handle.read(64 * 1024)
+        detected = detect_format(head)
+        if detected == "json":
+            # Only parsing tells SPDX from CycloneDX; the key is near the top in practice.
+            detected = "spdx" if b'"spdxVersion"' in head else "cyclonedx"
+        result = load_inventory(
+            path, name=safe_name, limits=InventoryLimits(max_bytes=limit), root_kind=root_kind
+        )
+    fmt = detected if detected in FORMAT_SOURCES else ""
+    records = [_record_json(r) for r in result.assets]
+    existing = {
+        a.external_id: a
+        for a in Asset.objects.filter(
+            organisation=access.organisation, external_id__in=[r["id"] for r in records]
+        ).select_related("parent")
+    }
+    new = updated = unchanged = 0
+    for data in records:
+        asset = existing.get(data["id"])
+        if asset is None:
+            new += 1
+        elif _differs(asset, data):
+            updated += 1
+        else:
+            unchanged += 1
+    state = InventoryImport.State.INVALID if result.errors else InventoryImport.State.PREVIEW
+    job = InventoryImport.objects.create(
+        organisation=access.organisation,
+        uploaded_by=access.user,
+        file_name=safe_name,
+        file_format=fmt,
+        file_sha256=digest.hexdigest(),
+        state=state,
+        records=records if not result.errors else [],
+        errors=[_problem(e) for e in result.errors[:1000]],
+        warnings=[_problem(w) for w in result.warnings[:1000]],
+        summary={
+            "rows": len(records),
+            "new": new,
+            "updated": updated,
+            "unchanged": unchanged,
+            "errors": len(result.errors),
+            "warnings": len(result.warnings),
+        },
+    )
+    audit(
+        "inventory.import_previewed",
+        actor=access.user,
+        organisation=access.organisation,
+        target=job,
+        target_label=safe_name,
+        request=request,
+        details=job.summary,
+    )
+    return job
+
+
+def _differs(asset: Asset, data: dict[str, Any]) -> bool:
+    values = _asset_values(data)
+    if any(getattr(asset, name) != value for name, value in values.items()):
+        return True
+    parent = asset.parent.external_id if asset.parent is not None else None
+    return parent != data["parent"]
+
+
+@dataclass
+class Committed:
+    created: int
+    updated: int
+    unchanged: int
+    alerts_created: int
+    alerts_updated: int
+    alerts_closed: int
+
+
+def commit(
+    *, access: OrgAccess, job: InventoryImport, request: HttpRequest | None = None
+) -> Committed:
+    """Write the previewed assets in one transaction, then match what changed."""
+    access.require(Cap.EDIT_INVENTORY)
+    if job.organisation_id != access.organisation.pk:
+        raise PermissionDenied("import")
+    with transaction.atomic():
+        locked = InventoryImport.objects.select_for_update().get(pk=job.pk)
+        if locked.state != InventoryImport.State.PREVIEW:
+            raise ValidationError(
+                _("This import cannot be committed (state: %(state)s).")
+                % {"state": locked.get_state_display()}
+            )
+        source = FORMAT_SOURCES.get(locked.file_format, Source.CSV)
+        records = locked.records
+        existing = {
+            a.external_id: a
+            for a in Asset.objects.select_for_update().filter(
+                organisation=access.organisation, external_id__in=[r["id"] for r in records]
+            )
+        }
+        to_create: list[Asset] = []
+        changed: list[Asset] = []
+        unchanged = 0
+        for data in records:
+            values = _asset_values(data)
+            asset = existing.get(data["id"])
+            if asset is None:
+                asset = Asset(
+                    organisation=access.organisation,
+                    external_id=data["id"][:300],
+                    source=source,
+                    **values,
+                )
+                to_create.append(asset)
+                existing[data["id"]] = asset
+            elif _differs(asset, data):
+                for name, value in values.items():
+                    setattr(asset, name, value)
+                asset.source = source
+                changed.append(asset)
+            else:
+                unchanged += 1
+        Asset.objects.bulk_create(to_create, batch_size=1000)
+        now = timezone.now()
+        for asset in changed:
+            asset.updated_at = now
+        Asset.objects.bulk_update(changed, [*FIELDS, "source", "updated_at"], batch_size=1000)
+        # Parents last: a row may name a parent that comes later in the file.
+        reparented: list[Asset] = []
+        for data in records:
+            asset = existing[data["id"]]
+            parent = existing.get(data["parent"]) if data["parent"] else None
+            if parent is None and data["parent"]:
+                parent = Asset.objects.filter(
+                    organisation=access.organisation, external_id=data["parent"]
+                ).first()
+            parent_id = parent.pk if parent is not None else None
+            if asset.parent_id != parent_id:
+                asset.parent_id = parent_id
+                reparented.append(asset)
+        Asset.objects.bulk_update(reparented, ["parent"], batch_size=1000)
+        touched = {a.pk: a for a in [*to_create, *changed, *reparented]}
+        index_assets(touched.values())
+        locked.state = InventoryImport.State.COMMITTED
+        locked.committed_at = now
+        locked.records = []  # the assets are in the inventory now; no need to keep a copy
+        locked.save(update_fields=["state", "committed_at", "records"])
+        audit(
+            "inventory.imported",
+            actor=access.user,
+            organisation=access.organisation,
+            target=locked,
+            target_label=locked.file_name,
+            request=request,
+            details={"created": len(to_create), "updated": len(changed), "unchanged": unchanged},
+        )
+    counts = match_assets(touched.values())
+    return Committed(
+        created=len(to_create),
+        updated=len(
+            {a.pk for a in changed} | {a.pk for a in reparented} - {a.pk for a in to_create}
+        ),
+        unchanged=unchanged,
+        alerts_created=counts.alerts_created,
+        alerts_updated=counts.alerts_updated,
+        alerts_closed=counts.alerts_closed,
+    )
+
+
+def discard(*, access: OrgAccess, job: InventoryImport) -> None:
+    access.require(Cap.EDIT_INVENTORY)
+    if job.organisation_id != access.organisation.pk:
+        raise PermissionDenied("import")
+    InventoryImport.objects.filter(pk=job.pk, state__in=["preview", "invalid"]).update(
+        state=InventoryImport.State.DISCARDED, records=[]
+    )

@@ -1,0 +1,27 @@
+from django.urls import include, path
+
+from vigie.accounts import views as account_views
+from vigie.api import views as api_views
+from vigie.api.v1 import api
+from vigie.core import views as core_views
+from vigie.tenancy import views as tenancy_views
+
+urlpatterns = [
+    path("", tenancy_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("language/", account_views.set_language, name="set_language"),
+    path("accounts/", include("vigie.accounts.urls")),
+    path("accounts/tokens/", api_views.tokens, name="tokens"),
+    path("accounts/tokens/<int:token_id>/revoke/", api_views.token_revoke, name="token_revoke"),
+    path("invitations/<str:token>/", tenancy_views.accept_invitation, name="accept_invitation"),
+    path("o/<slug:org>/", include("vigie.tenancy.urls")),
+    path("o/<slug:org>/", include("vigie.vulns.urls")),
+    path("o/<slug:org>/inventory/", include("vigie.inventory.urls")),
+    path("o/<slug:org>/notifications/", include("vigie.notify.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler400 = "vigie.core.views.bad_request"
+handler403 = "vigie.core.views.permission_denied"
+handler404 = "vigie.core.views.page_not_found"
+handler500 = "vigie.core.views.server_error"

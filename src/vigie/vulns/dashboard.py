@@ -1,0 +1,98 @@
+"""The vulnerability sections of the dashboards (establishment and centre), live-updating."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from vigie.core.charts import bars, chart_height
+from vigie.tenancy.access import OrgAccess, org_access, scoped, supported_establishments
+from vigie.tenancy.dashboard import Section, register_section
+from vigie.tenancy.roles import OrgKind
+from vigie.vulns.models import OPEN_STATES, Alert, AlertAsset, Priority
+
+
+def establishment_section(access: OrgAccess) -> Section | None:
+    if access.organisation.kind != OrgKind.ESTABLISHMENT:
+        return None
+    open_alerts = scoped(access, Alert.objects.filter(state__in=OPEN_STATES))
+    counts = dict(
+        open_alerts.values_list("priority").annotate(n=Count("pk")).values_list("priority", "n")
+    )
+    units = Counter(
+        AlertAsset.objects.filter(alert__in=open_alerts, active=True)
+        .values_list("asset__location", "alert_id")
+        .distinct()
+        .values_list("asset__location", flat=True)
+    )
+    unit_bars = bars(
+        ((unit or _("(no care unit)"), n) for unit, n in units.most_common(8)), css="accent"
+    )
+    rank = {"act": 0, "attend": 1, "track*": 2, "track": 3}
+    urgent = sorted(
+        open_alerts.select_related("vulnerability").filter(priority__in=["act", "attend"])[:50],
+        key=lambda a: (rank[a.priority], a.first_seen),
+    )[:6]
+    return Section(
+        template="vulns/_dashboard.html",
+        order=10,
+        context={
+            "priorities": [
+                {"code": value, "label": label, "count": counts.get(value, 0)}
+                for value, label in Priority.choices
+            ],
+            "overdue": open_alerts.filter(remediation_due_at__lt=timezone.now()).count(),
+            "unit_bars": unit_bars,
+            "unit_height": chart_height(unit_bars),
+            "urgent": urgent,
+        },
+    )
+
+
+def centre_section(access: OrgAccess) -> Section | None:
+    if access.organisation.kind != OrgKind.CENTRE:
+        return None
+    alerts = Alert.objects.filter(
+        organisation__in=supported_establishments(access), state__in=OPEN_STATES
+    )
+    week = timezone.now() - timedelta(days=7)
+    top = (
+        alerts.filter(first_seen__gte=week)
+        .values("vulnerability__vuln_id")
+        .annotate(establishments=Count("organisation", distinct=True))
+        .order_by("-establishments", "vulnerability__vuln_id")[:8]
+    )
+    return Section(
+        template="vulns/_centre_dashboard.html",
+        order=10,
+        context={
+            "act": alerts.filter(priority="act").count(),
+            "escalated": alerts.filter(escalation_level__gte=2).count(),
+            "establishments": alerts.values("organisation").distinct().count(),
+            "top": list(top),
+        },
+    )
+
+
+register_section(establishment_section)
+register_section(centre_section)
+
+
+@login_required
+@require_GET
+def dashboard_live(request: HttpRequest, org: str) -> HttpResponse:
+    """The section alone, for the page to refresh itself."""
+    access = org_access(request.user, org)
+    section = establishment_section(access) or centre_section(access)
+    context: dict[str, Any] = {"access": access, "section": section.context if section else {}}
+    template = section.template if section else "vulns/_dashboard.html"
+    return render(request, template, context)

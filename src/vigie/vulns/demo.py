@@ -1,0 +1,58 @@
+"""Demo data for the early-warning service: real inventories of three establishments and real
+vulnerability feeds (a selection of ../shared/data made by scripts/build_demo_data.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vigie.core.demo import DemoReport, register_loader
+from vigie.engines.offline import load_feed_paths
+from vigie.inventory import imports
+from vigie.inventory.models import Asset
+from vigie.tenancy.access import OrgAccess
+from vigie.tenancy.models import Membership, Organisation
+from vigie.tenancy.roles import Role
+from vigie.vulns.feed_import import store_and_match
+from vigie.vulns.models import Alert, FeedRecord
+
+DATA = Path(__file__).resolve().parent / "demo_data"
+
+
+def _admin_access(slug: str) -> OrgAccess | None:
+    organisation = Organisation.objects.filter(slug=slug).first()
+    if organisation is None:
+        return None
+    membership = (
+        Membership.objects.filter(organisation=organisation, role=Role.ADMIN)
+        .select_related("user", "organisation")
+        .first()
+    )
+    if membership is None:
+        return None
+    return OrgAccess(user=membership.user, organisation=organisation, membership=membership)
+
+
+@register_loader(20, "inventories")
+def load_inventories(report: DemoReport) -> None:
+    for path in sorted((DATA / "inventories").glob("*.csv")):
+        access = _admin_access(path.stem)
+        if access is None or Asset.objects.filter(organisation=access.organisation).exists():
+            continue
+        with path.open("rb") as stream:
+            job = imports.preview(access=access, stream=stream, file_name=path.name)
+        imports.commit(access=access, job=job)
+        report.notes.append(f"inventory of {access.organisation.name}: {job.summary['rows']} assets")
+
+
+@register_loader(30, "vulnerability feeds")
+def load_feeds(report: DemoReport) -> None:
+    if FeedRecord.objects.exists():
+        return
+    content, fatal = load_feed_paths([DATA / "feeds"])
+    if fatal:
+        raise RuntimeError("; ".join(str(e) for e in fatal[:3]))
+    summary = store_and_match(content)
+    report.notes.append(
+        f"feeds: {summary['records_created']} records, {summary.get('alerts_created', 0)} alerts"
+    )
+    report.notes.append(f"open alerts: {Alert.objects.count()}")

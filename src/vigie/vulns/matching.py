@@ -1,0 +1,322 @@
+"""Matching inside the platform, incremental both ways.
+
+* A new or changed vulnerability: its keys (vulns.VulnKey) are looked up in the index of all
+  inventories (inventory.AssetKey, one indexed query); only the candidate assets and their trees
+  are evaluated, establishment by establishment.
+* A new or changed asset: its keys are looked up in the vulnerability index; only those
+  vulnerabilities (and those already alerting on the asset) are re-evaluated for its
+  establishment.
+Evaluation itself is the engines' (vigie.engines.matching), the same code as `vigie vulns match`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from vigie.engines.match_keys import asset_keys
+from vigie.engines.matching import by_id, match_records, prioritise
+from vigie.engines.records import AssetRecord, EpssScore, KevEntry, Match, VulnRecord
+from vigie.inventory.models import Asset, AssetKey
+from vigie.vulns import alerting
+from vigie.vulns.models import (
+    OPEN_STATES,
+    Alert,
+    AlertAsset,
+    FeedRecord,
+    KevListing,
+    Vulnerability,
+    VulnKey,
+)
+from vigie.vulns.models import EpssScore as EpssRow
+from vigie.vulns.serialise import record_from_json
+from vigie.vulns.store import vex_statements
+
+logger = logging.getLogger(__name__)
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class MatchCounts:
+    vulnerabilities: int = 0
+    establishments: int = 0
+    alerts_created: int = 0
+    alerts_updated: int = 0
+    alerts_closed: int = 0
+
+    def add(self, change: alerting.Change) -> None:
+        if change == alerting.Change.CREATED:
+            self.alerts_created += 1
+        elif change == alerting.Change.UPDATED:
+            self.alerts_updated += 1
+        elif change == alerting.Change.CLOSED:
+            self.alerts_closed += 1
+
+
+# --- keeping the index of all inventories -------------------------------------------------------
+
+
+def index_assets(assets: Iterable[Asset]) -> None:
+    """(Re)write the AssetKey rows of these assets."""
+    assets = list(assets)
+    if not assets:
+        return
+    AssetKey.objects.filter(asset__in=assets).delete()
+    AssetKey.objects.bulk_create(
+        [
+            AssetKey(asset=asset, organisation_id=asset.organisation_id, kind=kind, key=key[:300])
+            for asset in assets
+            for kind, key in sorted(asset_keys(asset.to_record()))
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+
+
+# --- evaluation ------------------------------------------------------------------------------
+
+
+def _records_of(vulnerabilities: Iterable[Vulnerability]) -> dict[str, list[VulnRecord]]:
+    rows = FeedRecord.objects.filter(vulnerability__in=list(vulnerabilities)).only("record")
+    return by_id(record_from_json(row.record) for row in rows)
+
+
+def _exploitation(
+    vuln_ids: Iterable[str],
+) -> tuple[dict[str, list[KevEntry]], dict[str, EpssScore]]:
+    ids = list(vuln_ids)
+    kev: dict[str, list[KevEntry]] = defaultdict(list)
+    for row in KevListing.objects.filter(cve__in=ids):
+        kev[row.cve].append(
+            KevEntry(
+                cve=row.cve,
+                catalogue=row.catalogue,
+                date_added=row.date_added.isoformat() if row.date_added else "",
+                ransomware=row.ransomware,
+                vendor=row.vendor,
+                product=row.product,
+                name=row.name,
+                due_date=row.due_date.isoformat() if row.due_date else "",
+            )
+        )
+    epss = {
+        row.cve: EpssScore(cve=row.cve, epss=row.epss, percentile=row.percentile)
+        for row in EpssRow.objects.filter(cve__in=ids)
+    }
+    return kev, epss
+
+
+def match_vulnerabilities(
+    vuln_ids: Iterable[str],
+    *,
+    organisations: Iterable[int] | None = None,
+    progress: Progress | None = None,
+) -> MatchCounts:
+    """Re-evaluate these vulnerabilities where they can match (optionally: some establishments).
+
+    Work is grouped by establishment: one engine pass evaluates all the candidate
+    vulnerabilities of a chunk on the establishment's candidate trees, then each alert is
+    brought up to date in its own transaction.
+    """
+    counts = MatchCounts()
+    ids = sorted({v.upper() for v in vuln_ids})
+    only_orgs = set(organisations) if organisations is not None else None
+    inventories: dict[int, _Inventory] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        vulns = {v.vuln_id: v for v in Vulnerability.objects.filter(vuln_id__in=chunk)}
+        counts.vulnerabilities += len(vulns)
+        for vuln in vulns.values():
+            if vuln.rejected:
+                for change in alerting.withdraw(vuln):
+                    counts.add(change)
+        candidates = _candidates(
+            {k: v for k, v in vulns.items() if not v.rejected}, only_orgs
+        )
+        by_org: dict[int, dict[str, set[int]]] = defaultdict(dict)
+        for vuln_id, orgs in candidates.items():
+            for org_id, seeds in orgs.items():
+                by_org[org_id][vuln_id] = seeds
+        if by_org:
+            live = sorted({vuln_id for per_org in by_org.values() for vuln_id in per_org})
+            records = _records_of(vulns[v] for v in live)
+            kev, epss = _exploitation(live)
+            statements = vex_statements(live)
+            for org_id, per_vuln in by_org.items():
+                inventory = inventories.get(org_id)
+                if inventory is None:
+                    inventory = inventories[org_id] = _Inventory(org_id)
+                seeds = set().union(*per_vuln.values())
+                assets = inventory.trees(seeds)
+                asset_records = {pk: inventory.records[pk] for pk in assets}
+                org_records = [r for vuln_id in per_vuln for r in records.get(vuln_id, [])]
+                matches = (
+                    match_records(org_records, list(asset_records.values()))
+                    if org_records and asset_records
+                    else []
+                )
+                by_vuln: dict[str, list[Match]] = defaultdict(list)
+                for match in matches:
+                    by_vuln[match.vulnerability.upper()].append(match)
+                for vuln_id in per_vuln:
+                    counts.establishments += 1
+                    outcome = prioritise(
+                        by_vuln.get(vuln_id, []),
+                        records={vuln_id: records.get(vuln_id, [])},
+                        assets=asset_records,
+                        kev=kev,
+                        epss=epss,
+                        vex=[s for s in statements if s.vulnerability == vuln_id],
+                    )
+                    with transaction.atomic():
+                        counts.add(
+                            alerting.apply(
+                                organisation_id=org_id,
+                                vulnerability=vulns[vuln_id],
+                                outcome=outcome,
+                                assets={pk: inventory.assets[pk] for pk in assets},
+                                sources={r.source for r in records.get(vuln_id, [])},
+                            )
+                        )
+        if progress is not None:
+            progress("matching", min(start + 500, len(ids)), len(ids))
+    return counts
+
+
+class _Inventory:
+    """One establishment's assets, loaded once per matching run and only as far as needed."""
+
+    def __init__(self, organisation_id: int) -> None:
+        self.organisation_id = organisation_id
+        self.links: dict[int, int | None] = dict(
+            Asset.objects.filter(organisation_id=organisation_id).values_list("pk", "parent_id")
+        )
+        self.children: dict[int, list[int]] = defaultdict(list)
+        for pk, parent_id in self.links.items():
+            if parent_id is not None:
+                self.children[parent_id].append(pk)
+        self.assets: dict[str, Asset] = {}
+        self.records: dict[str, AssetRecord] = {}
+
+    def trees(self, seeds: set[int]) -> list[str]:
+        """Ids (as strings) of the seeds' whole trees: root ancestor and all its descendants."""
+        wanted: set[int] = set()
+        for seed in seeds:
+            root, seen = seed, {seed}
+            up = self.links.get(root)
+            while up is not None and up not in seen:  # a cycle stops the walk
+                root = up
+                seen.add(root)
+                up = self.links.get(root)
+            stack = [root]
+            while stack:
+                node = stack.pop()
+                if node in wanted:
+                    continue
+                wanted.add(node)
+                stack.extend(self.children.get(node, ()))
+        missing = [pk for pk in wanted if str(pk) not in self.assets]
+        for start in range(0, len(missing), 5000):
+            for asset in Asset.objects.filter(pk__in=missing[start : start + 5000]):
+                self.assets[str(asset.pk)] = asset
+                self.records[str(asset.pk)] = asset.to_record()
+        return [str(pk) for pk in wanted if str(pk) in self.assets]
+
+
+def _candidates(
+    vulns: dict[str, Vulnerability], only_orgs: set[int] | None
+) -> dict[str, dict[int, set[int]]]:
+    """For each vulnerability: establishment -> candidate asset ids (two indexed queries)."""
+    keys_of: dict[tuple[str, str], set[str]] = defaultdict(set)
+    if not vulns:
+        return {}
+    for vuln_id, kind, key in VulnKey.objects.filter(
+        record__vulnerability__in=list(vulns.values())
+    ).values_list("record__vulnerability__vuln_id", "kind", "key"):
+        keys_of[(kind, key)].add(vuln_id)
+    found: dict[str, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
+    if keys_of:
+        rows = AssetKey.objects.filter(key__in={key for _, key in keys_of})
+        if only_orgs is not None:
+            rows = rows.filter(organisation_id__in=only_orgs)
+        for org_id, asset_id, kind, key in rows.values_list(
+            "organisation_id", "asset_id", "kind", "key"
+        ):
+            for vuln_id in keys_of.get((kind, key), ()):
+                found[vuln_id][org_id].add(asset_id)
+    # Where a vulnerability alerts today it must be re-evaluated too: a changed record may no
+    # longer cover the assets there, and the alert must then close.
+    open_alerts = Alert.objects.filter(
+        vulnerability__in=list(vulns.values()), state__in=OPEN_STATES
+    ).values_list("vulnerability__vuln_id", "organisation_id")
+    for vuln_id, org_id in open_alerts:
+        if only_orgs is None or org_id in only_orgs:
+            found[vuln_id].setdefault(org_id, set())
+    return found
+
+
+def match_assets(assets: Iterable[Asset]) -> MatchCounts:
+    """Re-evaluate what concerns these (new or changed) assets of one or more establishments."""
+    assets = list(assets)
+    by_org: dict[int, list[Asset]] = defaultdict(list)
+    for asset in assets:
+        by_org[asset.organisation_id].append(asset)
+    total = MatchCounts()
+    for org_id, org_assets in by_org.items():
+        keys: set[tuple[str, str]] = set()
+        for asset in org_assets:
+            keys |= asset_keys(asset.to_record())
+        vuln_ids: set[str] = set()
+        wanted = sorted({key for _, key in keys})
+        for start in range(0, len(wanted), 5000):
+            rows = VulnKey.objects.filter(key__in=wanted[start : start + 5000]).values_list(
+                "kind", "key", "record__vulnerability__vuln_id"
+            )
+            vuln_ids.update(vuln_id for kind, key, vuln_id in rows if (kind, key) in keys)
+        pks = [asset.pk for asset in org_assets]
+        for start in range(0, len(pks), 5000):
+            vuln_ids.update(
+                AlertAsset.objects.filter(asset_id__in=pks[start : start + 5000], active=True)
+                .values_list("alert__vulnerability__vuln_id", flat=True)
+                .distinct()
+            )
+        counts = match_vulnerabilities(vuln_ids, organisations=[org_id])
+        total.vulnerabilities += counts.vulnerabilities
+        total.establishments += counts.establishments
+        total.alerts_created += counts.alerts_created
+        total.alerts_updated += counts.alerts_updated
+        total.alerts_closed += counts.alerts_closed
+    return total
+
+
+def rematch_everything(progress: Progress | None = None) -> dict[str, int]:
+    """Every vulnerability that any inventory could match, everywhere (after an upgrade)."""
+    vuln_ids = set(
+        VulnKey.objects.values_list("record__vulnerability__vuln_id", flat=True).distinct()
+    )
+    vuln_ids |= set(
+        Alert.objects.filter(state__in=OPEN_STATES).values_list("vulnerability__vuln_id", flat=True)
+    )
+    counts = match_vulnerabilities(vuln_ids, progress=progress)
+    return vars(counts)
+
+
+def reprioritise(vuln_ids: Iterable[str]) -> MatchCounts:
+    """Exploitation data changed (KEV, EPSS): re-evaluate where these vulnerabilities alert."""
+    changed = {v.upper() for v in vuln_ids}
+    if not changed:
+        return MatchCounts()
+    # Open alerts are few next to a daily EPSS file (300k scores): intersect in Python rather
+    # than sending every changed id to the database.
+    alerting_ids = {
+        vuln_id
+        for vuln_id in Alert.objects.filter(state__in=OPEN_STATES)
+        .values_list("vulnerability__vuln_id", flat=True)
+        .distinct()
+        if vuln_id in changed
+    }
+    return match_vulnerabilities(alerting_ids)

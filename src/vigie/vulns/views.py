@@ -1,0 +1,357 @@
+"""Alert pages of an establishment, and the centre's view of the sector's exposure."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from vigie.accounts.models import User
+from vigie.audit.log import record as audit
+from vigie.core.charts import bars, chart_height
+from vigie.core.forms import choice_field, model_choices
+from vigie.inventory.models import Asset
+from vigie.tenancy.access import OrgAccess, get_scoped, org_access, scoped, supported_establishments
+from vigie.tenancy.models import Membership
+from vigie.tenancy.roles import Cap
+from vigie.vulns import alerting
+from vigie.vulns.models import (
+    OPEN_STATES,
+    Alert,
+    AlertAsset,
+    AlertPolicy,
+    AlertState,
+    EpssScore,
+    FeedRun,
+    KevListing,
+    Priority,
+    Vulnerability,
+)
+from vigie.vulns.ssvc_text import explanation_lines
+
+PRIORITY_ORDER = ["act", "attend", "track*", "track"]
+
+
+class AlertFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
+    priority = forms.ChoiceField(label=gettext_lazy("Priority"), required=False)
+    state = forms.ChoiceField(label=gettext_lazy("State"), required=False)
+    location = forms.CharField(label=gettext_lazy("Care unit"), required=False, max_length=200)
+    overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field(self, "priority").choices = [("", _("All")), *Priority.choices]
+        choice_field(self, "state").choices = [
+            ("", _("Open")),
+            ("all", _("All")),
+            *AlertState.choices,
+        ]
+
+
+class TransitionForm(forms.Form):
+    state = forms.ChoiceField(label=gettext_lazy("New state"), choices=AlertState.choices)
+    justification = forms.CharField(
+        label=gettext_lazy("Justification"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label=gettext_lazy("Comment"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class PolicyForm(forms.ModelForm[AlertPolicy]):
+    class Meta:
+        model = AlertPolicy
+        fields = [
+            "ack_hours_act",
+            "ack_hours_attend",
+            "remediate_days_act",
+            "remediate_days_attend",
+            "remediate_days_track_star",
+            "remediate_days_track",
+            "deputies",
+            "escalate_to_centre",
+        ]
+        widgets = {"deputies": forms.CheckboxSelectMultiple}
+
+
+def _filtered(access: OrgAccess, data: dict[str, Any]) -> QuerySet[Alert]:
+    alerts = scoped(access, Alert.objects.select_related("vulnerability"))
+    state = data.get("state") or ""
+    if state == "":
+        alerts = alerts.filter(state__in=OPEN_STATES)
+    elif state != "all":
+        alerts = alerts.filter(state=state)
+    if data.get("priority"):
+        alerts = alerts.filter(priority=data["priority"])
+    if data.get("q"):
+        q = data["q"]
+        alerts = alerts.filter(
+            Q(vulnerability__vuln_id__icontains=q)
+            | Q(vulnerability__title__icontains=q)
+            | Q(affected__asset__name__icontains=q)
+        ).distinct()
+    if data.get("location"):
+        alerts = alerts.filter(
+            affected__active=True, affected__asset__location__icontains=data["location"]
+        ).distinct()
+    if data.get("overdue"):
+        alerts = alerts.filter(state__in=OPEN_STATES, remediation_due_at__lt=timezone.now())
+    kev = KevListing.objects.filter(cve=OuterRef("vulnerability__vuln_id"))
+    return alerts.annotate(
+        assets_count=Count("affected", filter=Q(affected__active=True), distinct=True),
+        in_kev=Exists(kev),
+    )
+
+
+def _ordered(alerts: QuerySet[Alert]) -> list[Alert]:
+    rank = {p: i for i, p in enumerate(PRIORITY_ORDER)}
+    return sorted(alerts, key=lambda a: (rank.get(a.priority, 9), -a.first_seen.timestamp()))
+
+
+@login_required
+@require_GET
+def alert_list(request: HttpRequest, org: str) -> HttpResponse:
+    access = org_access(request.user, org)
+    form = AlertFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    alerts = _ordered(_filtered(access, data)[:2000])
+    page = Paginator(alerts, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    template = (
+        "vulns/_alert_rows.html" if request.headers.get("HX-Request") else "vulns/alert_list.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "access": access,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "now": timezone.now(),
+        },
+    )
+
+
+def _alert_for(access: OrgAccess, alert_id: int) -> Alert:
+    return get_scoped(
+        access, Alert.objects.select_related("vulnerability", "acknowledged_by"), pk=alert_id
+    )
+
+
+@login_required
+@require_GET
+def alert_detail(request: HttpRequest, org: str, alert_id: int) -> HttpResponse:
+    access = org_access(request.user, org)
+    alert = _alert_for(access, alert_id)
+    affected = (
+        AlertAsset.objects.filter(alert=alert)
+        .select_related("asset", "asset__parent")
+        .order_by("-active", "asset__name")
+    )
+    kev = list(KevListing.objects.filter(cve=alert.vulnerability.vuln_id))
+    allowed = alerting.HUMAN_TRANSITIONS.get(alert.state, ())
+    transition = TransitionForm()
+    choice_field(transition, "state").choices = [
+        (value, label) for value, label in AlertState.choices if value in allowed
+    ]
+    return render(
+        request,
+        "vulns/alert_detail.html",
+        {
+            "access": access,
+            "alert": alert,
+            "vuln": alert.vulnerability,
+            "affected": affected,
+            "kev": kev,
+            "epss": EpssScore.objects.filter(cve=alert.vulnerability.vuln_id).first(),
+            "explanation": explanation_lines(alert.decision),
+            "events": alert.events.select_related("actor"),
+            "transition_form": transition,
+            "comment_form": CommentForm(),
+            "can_handle": access.can(Cap.HANDLE_ALERTS),
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def alert_transition(request: HttpRequest, org: str, alert_id: int) -> HttpResponse:
+    access = org_access(request.user, org, Cap.HANDLE_ALERTS)
+    alert = _alert_for(access, alert_id)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a valid state."))
+    else:
+        try:
+            alerting.transition(
+                access=access,
+                alert=alert,
+                to_state=form.cleaned_data["state"],
+                justification=form.cleaned_data["justification"],
+                request=request,
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request,
+                _("The alert is now “%(state)s”.")
+                % {"state": AlertState(form.cleaned_data["state"]).label},
+            )
+    return redirect("vulns:alert", org=org, alert_id=alert.pk)
+
+
+@login_required
+@require_POST
+def alert_comment(request: HttpRequest, org: str, alert_id: int) -> HttpResponse:
+    access = org_access(request.user, org, Cap.HANDLE_ALERTS)
+    alert = _alert_for(access, alert_id)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        alerting.comment(access=access, alert=alert, text=form.cleaned_data["text"])
+    else:
+        messages.error(request, _("Write something."))
+    return redirect("vulns:alert", org=org, alert_id=alert.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def alert_policy(request: HttpRequest, org: str) -> HttpResponse:
+    access = org_access(request.user, org)
+    can_edit = access.can(Cap.MANAGE_MEMBERS)
+    policy = AlertPolicy.objects.filter(organisation=access.organisation).first() or AlertPolicy(
+        organisation=access.organisation
+    )
+    form = PolicyForm(request.POST or None, instance=policy)
+    if not can_edit:
+        for field in form.fields.values():
+            field.disabled = True
+    members = Membership.objects.filter(organisation=access.organisation).values("user")
+    deputies = model_choices(form, "deputies")
+    deputies.queryset = User.objects.filter(pk__in=members, is_active=True)
+    if request.method == "POST":
+        access.require(Cap.MANAGE_MEMBERS)
+        if form.is_valid():
+            form.save()
+            audit(
+                "alert.policy_changed",
+                actor=request.user,
+                organisation=access.organisation,
+                request=request,
+                details={k: str(v) for k, v in form.cleaned_data.items()},
+            )
+            messages.success(request, _("The response times were saved."))
+            return redirect("vulns:policy", org=org)
+    return render(
+        request, "vulns/policy.html", {"access": access, "form": form, "can_edit": can_edit}
+    )
+
+
+# --- the support centre --------------------------------------------------------------------------
+
+
+def _sector_alerts(access: OrgAccess) -> QuerySet[Alert]:
+    return Alert.objects.filter(organisation__in=supported_establishments(access))
+
+
+@login_required
+@require_GET
+def exposure_overview(request: HttpRequest, org: str) -> HttpResponse:
+    """The centre's list of vulnerabilities affecting the sector, most widespread first."""
+    access = org_access(request.user, org, Cap.VIEW_SECTOR)
+    query = (request.GET.get("q") or "").strip()[:100]
+    alerts = _sector_alerts(access).filter(state__in=OPEN_STATES)
+    if query:
+        alerts = alerts.filter(
+            Q(vulnerability__vuln_id__icontains=query) | Q(vulnerability__title__icontains=query)
+        )
+    rows = (
+        alerts.values("vulnerability__vuln_id", "vulnerability__title", "vulnerability__cvss_score")
+        .annotate(
+            establishments=Count("organisation", distinct=True),
+            act=Count("pk", filter=Q(priority="act")),
+            unacknowledged=Count("pk", filter=Q(state=AlertState.NEW)),
+            escalated=Count("pk", filter=Q(escalation_level__gte=2)),
+        )
+        .order_by("-act", "-establishments", "vulnerability__vuln_id")[:200]
+    )
+    template = (
+        "vulns/_exposure_rows.html" if request.headers.get("HX-Request") else "vulns/exposure.html"
+    )
+    return render(request, template, {"access": access, "rows": rows, "query": query})
+
+
+@login_required
+@require_GET
+def exposure_detail(request: HttpRequest, org: str, vuln_id: str) -> HttpResponse:
+    """Which establishments one vulnerability affects, and whether they acknowledged it."""
+    access = org_access(request.user, org, Cap.VIEW_SECTOR)
+    vuln = Vulnerability.objects.filter(vuln_id=vuln_id.upper()).first()
+    if vuln is None:
+        raise Http404("vulnerability")
+    alerts = (
+        _sector_alerts(access)
+        .filter(vulnerability=vuln)
+        .select_related("organisation", "acknowledged_by")
+        .annotate(assets_count=Count("affected", filter=Q(affected__active=True)))
+        .order_by("state", "organisation__name")
+    )
+    kinds = Counter(
+        AlertAsset.objects.filter(alert__in=alerts, active=True).values_list(
+            "asset__kind", flat=True
+        )
+    )
+    kind_labels = dict(Asset._meta.get_field("kind").choices or [])
+    kind_bars = bars((kind_labels.get(k, k), n) for k, n in kinds.most_common())
+    supported = supported_establishments(access).count()
+    template = (
+        "vulns/_exposure_detail_rows.html"
+        if request.headers.get("HX-Request")
+        else "vulns/exposure_detail.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "access": access,
+            "vuln": vuln,
+            "alerts": alerts,
+            "kev": list(KevListing.objects.filter(cve=vuln.vuln_id)),
+            "supported": supported,
+            "affected_count": alerts.count(),
+            "acknowledged": alerts.exclude(state=AlertState.NEW).count(),
+            "kind_bars": kind_bars,
+            "kind_height": chart_height(kind_bars),
+        },
+    )
+
+
+@login_required
+@require_GET
+def feed_runs(request: HttpRequest, org: str) -> HttpResponse:
+    access = org_access(request.user, org, Cap.VIEW_SECTOR)
+    page = Paginator(FeedRun.objects.all(), 50).get_page(request.GET.get("page"))
+    return render(request, "vulns/feed_runs.html", {"access": access, "page": page})

@@ -1,0 +1,66 @@
+"""The `vigie` command and the idempotent demo."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from io import StringIO
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from vigie.tenancy.models import Membership, Organisation
+
+
+def test_vigie_command_lists_project_and_django_commands() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "vigie.cli", "help"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0
+    for command in ("demo", "serve", "worker", "token", "migrate", "shell"):
+        assert command in result.stdout
+
+
+def test_bad_environment_variable_is_one_clear_line_without_traceback(tmp_path: Any) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "vigie.cli", "check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "VIGIE_HOME": str(tmp_path), "VIGIE_DEBUG": "perhaps"},
+    )
+    assert result.returncode == 2
+    assert "VIGIE_DEBUG='perhaps'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_demo_loads_once_and_a_second_run_changes_nothing(db: Any) -> None:
+    first = StringIO()
+    call_command("demo", "--no-serve", stdout=first, stderr=StringIO())
+    counts = (
+        Organisation.objects.count(),
+        get_user_model().objects.count(),
+        Membership.objects.count(),
+    )
+    assert counts[0] == 4
+    assert Organisation.objects.filter(kind="establishment").count() == 3
+    assert "passwords are shown only this once" in first.getvalue()
+    second = StringIO()
+    call_command("demo", "--no-serve", stdout=second, stderr=StringIO())
+    assert counts == (
+        Organisation.objects.count(),
+        get_user_model().objects.count(),
+        Membership.objects.count(),
+    )
+    assert "already loaded" in second.getvalue()
+
+
+def test_demo_passwords_printed_actually_work(db: Any) -> None:
+    out = StringIO()
+    call_command("demo", "--no-serve", stdout=out, stderr=StringIO())
+    line = next(
+        line for line in out.getvalue().splitlines() if line.strip().startswith("chu.admin")
+    )
+    password = line.split()[1]
+    assert get_user_model().objects.get(username="chu.admin").check_password(password)

@@ -1,0 +1,202 @@
+"""The outbox as a queue: atomic claims, recovery from dead workers, the commit kick, the jobs."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from tests.notify.conftest import Receiver
+from vigie.core import scheduling
+from vigie.notify import outbox
+from vigie.notify.models import Channel, Delivery, DeliveryState
+from vigie.tenancy.models import Organisation
+
+
+@pytest.fixture
+def database_backend(settings: Any) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.VIGIE_TASKS_BACKEND = "database"
+
+
+def queue(organisation: Organisation, count: int) -> list[int]:
+    return [
+        delivery.pk
+        for n in range(count)
+        if (
+            delivery := outbox.enqueue_email(
+                organisation=organisation,
+                to=f"person{n}@chu-alpha.example",
+                language="fr",
+                template="notify/mail/test",
+                context={"organisation": "A", "channel": "c", "requested_by": "x"},
+                event="test",
+                idempotency_key=f"k{n}",
+            )
+        )
+        is not None
+    ]
+
+
+def test_a_row_claimed_by_one_worker_cannot_be_claimed_by_another(est_a: Organisation) -> None:
+    pks = queue(est_a, 5)
+    seen_by_a = outbox.candidates(limit=10)
+    assert sorted(seen_by_a) == sorted(pks)
+    # Worker B claims everything between A's read and A's claims.
+    claimed_by_b = [pk for pk in seen_by_a if outbox.try_claim(pk, "worker-b")]
+    assert claimed_by_b == seen_by_a
+    assert [outbox.try_claim(pk, "worker-a") for pk in seen_by_a] == [False] * 5
+    assert set(Delivery.objects.values_list("claimed_by", flat=True)) == {"worker-b"}
+    assert outbox.claim_next("worker-a") is None
+
+
+def test_concurrent_workers_never_claim_the_same_row(
+    transactional_db: Any, database_backend: None, est_a: Organisation
+) -> None:
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        # Threads share SQLite's in-memory test database through a shared cache that refuses
+        # concurrent writers ("table is locked") instead of waiting as a database file does;
+        # the interleaving test above covers SQLite.
+        pytest.skip("needs a database that lets threads write concurrently")
+    # The database task backend: committing the rows queues a task that nobody runs here.
+    pks = queue(est_a, 60)
+    claims: dict[str, list[int]] = {}
+    errors: list[BaseException] = []
+    start = threading.Barrier(3)
+
+    def work(name: str) -> None:
+        mine: list[int] = []
+        start.wait()
+        try:
+            while (pk := outbox.claim_next(name)) is not None:
+                mine.append(pk)
+        except DatabaseError as exc:
+            errors.append(exc)
+        finally:
+            claims[name] = mine
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(f"w{n}",)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    every_claim = [pk for mine in claims.values() for pk in mine]
+    assert sorted(every_claim) == sorted(pks)  # each row exactly once
+
+
+def test_worker_dying_after_its_claim_is_recovered_by_the_sweeper(
+    receiver: Receiver, webhook: Channel, est_a: Organisation, settings: Any
+) -> None:
+    [delivery] = outbox.enqueue_for_channels(
+        organisation=est_a,
+        event="alert.new",
+        payload={"alert": 1},
+        email_template="vulns/mail/alert",
+        email_context={},
+        idempotency_key="alert.new:1",
+    )
+    assert outbox.try_claim(delivery.pk, "worker-that-dies")
+    # The worker is gone: its row stays "sending" and nobody else may take it for now.
+    assert outbox.sweep() == {"recovered": 0}
+    assert receiver.requests == []
+
+    later = timezone.now() + timedelta(minutes=settings.VIGIE_NOTIFY_STUCK_MINUTES + 1)
+    with time_machine.travel(later, tick=True):
+        assert outbox.sweep() == {"recovered": 1, "sent": 1}
+    assert len(receiver.requests) == 1
+    delivery.refresh_from_db()
+    assert delivery.state == DeliveryState.SENT
+    assert delivery.attempts == 2
+    first = delivery.attempt_log.first()
+    assert first is not None
+    assert (first.outcome, first.worker) == ("temporary", "worker-that-dies")
+
+
+def test_a_row_that_keeps_killing_workers_ends_dead(est_a: Organisation, settings: Any) -> None:
+    settings.VIGIE_NOTIFY_MAX_ATTEMPTS = 2
+    [pk] = queue(est_a, 1)
+    moment = timezone.now()
+    for _ in range(2):
+        with time_machine.travel(moment, tick=False):
+            assert outbox.try_claim(pk, "doomed")
+        moment += timedelta(minutes=settings.VIGIE_NOTIFY_STUCK_MINUTES + 1)
+        assert outbox.recover_stuck(moment) == 1
+    delivery = Delivery.objects.get(pk=pk)
+    assert delivery.state == DeliveryState.DEAD
+    assert delivery.attempts == 2
+
+
+def test_commit_starts_delivery_at_once_and_rollback_sends_nothing(
+    transactional_db: Any, receiver: Receiver, webhook: Channel, est_a: Organisation
+) -> None:
+    def enqueue(key: str) -> None:
+        outbox.enqueue_for_channels(
+            organisation=est_a,
+            event="alert.new",
+            payload={"alert": key},
+            email_template="vulns/mail/alert",
+            email_context={},
+            idempotency_key=key,
+        )
+
+    def change_that_fails() -> None:
+        with transaction.atomic():
+            enqueue("rolled-back")
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        change_that_fails()
+    with transaction.atomic():
+        enqueue("committed")
+        assert receiver.requests == []
+    # No worker loop ran: the commit enqueued deliver_pending (immediate backend in tests).
+    assert [r.json["data"]["alert"] for r in receiver.requests] == ["committed"]
+    assert Delivery.objects.get().state == DeliveryState.SENT
+
+
+def test_the_worker_delivers_what_committed_transactions_queued(
+    transactional_db: Any,
+    database_backend: None,
+    receiver: Receiver,
+    webhook: Channel,
+    est_a: Organisation,
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    with transaction.atomic():
+        outbox.enqueue_for_channels(
+            organisation=est_a,
+            event="alert.new",
+            payload={"alert": 5},
+            email_template="vulns/mail/alert",
+            email_context={},
+            idempotency_key="alert.new:5",
+        )
+    assert DBTaskResult.objects.filter(task_path__endswith="deliver_pending").exists()
+    assert receiver.requests == []
+    call_command("worker", "--batch")
+    assert len(receiver.requests) == 1
+    assert Delivery.objects.get().state == DeliveryState.SENT
+
+
+def test_sweeper_runs_every_minute() -> None:
+    jobs = {job.name: job for job in scheduling.registered_jobs()}
+    assert jobs["notify-sweep"].every == timedelta(minutes=1)
+
+
+def test_finished_deliveries_are_pruned_after_the_retention(
+    est_a: Organisation, settings: Any
+) -> None:
+    pks = queue(est_a, 2)
+    Delivery.objects.filter(pk=pks[0]).update(state=DeliveryState.SENT)
+    later = timezone.now() + timedelta(days=settings.VIGIE_NOTIFY_RETENTION_DAYS + 1)
+    assert outbox.prune(later) == 1
+    assert list(Delivery.objects.values_list("pk", flat=True)) == [pks[1]]

@@ -1,0 +1,769 @@
+"""Every URL and API endpoint, as every kind of user: nothing of establishment A leaks to B.
+
+Actors: A's administrator, A's viewer, B's administrator, a centre analyst, anonymous.
+"Not yours" must look exactly like "does not exist" (same 404 body), and a refused write must
+leave A's data unchanged. The completeness tests fail when a URL or endpoint is added without
+a row here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from tests.helpers import signed_in
+from vigie.api.models import ApiToken
+from vigie.inventory.models import Asset, InventoryImport
+from vigie.notify.models import Channel, Delivery
+from vigie.vulns.models import Alert, AlertAsset, Vulnerability
+from vigie.api.tokens import create_token
+from vigie.tenancy.models import Invitation, Membership, Organisation
+from vigie.tenancy.roles import Role
+
+ACTORS = ("a_admin", "a_viewer", "b_admin", "centre_analyst", "anonymous")
+
+
+@dataclass
+class World:
+    users: dict[str, Any]
+    a_viewer_member: int
+    b_member: int
+    a_invitation: int
+    a_token: int
+    tokens: dict[str, str]
+    a_asset: int = 0
+    a_import: str = ""
+    a_alert: int = 0
+    a_channel: int = 0
+    a_delivery: int = 0
+
+
+@pytest.fixture
+def world(
+    est_a: Organisation,
+    est_b: Organisation,
+    a_admin: Any,
+    a_viewer: Any,
+    b_admin: Any,
+    centre_analyst: Any,
+) -> World:
+    invitation = Invitation.objects.create(
+        organisation=est_a,
+        email="pending@a.example",
+        role=Role.VIEWER,
+        token_hash="0" * 64,
+        invited_by=a_admin,
+        expires_at=timezone.now() + timedelta(days=3),
+    )
+    tokens = {}
+    for name, user in {
+        "a_admin": a_admin,
+        "a_viewer": a_viewer,
+        "b_admin": b_admin,
+        "centre_analyst": centre_analyst,
+    }.items():
+        _token, secret = create_token(user=user, name="matrix", scope="write")
+        tokens[name] = secret
+    a_token, _ = create_token(user=a_admin, name="to revoke", scope="read")
+    asset = Asset.objects.create(
+        organisation=est_a, external_id="pacs", name="PACS Alpha", kind="server", vendor="Orthanc"
+    )
+    job = InventoryImport.objects.create(
+        organisation=est_a, file_name="a.csv", file_sha256="0" * 64, state="preview"
+    )
+    vuln = Vulnerability.objects.create(vuln_id="CVE-2099-0001", title="Alpha only")
+    now = timezone.now()
+    alert = Alert.objects.create(
+        organisation=est_a, vulnerability=vuln, priority="act", first_seen=now, state_changed_at=now
+    )
+    AlertAsset.objects.create(
+        alert=alert,
+        asset=asset,
+        source="nvd",
+        confidence="high",
+        reason="test",
+        priority="act",
+        first_seen=now,
+        last_seen=now,
+    )
+    channel = Channel.objects.filter(organisation=est_a).first()
+    assert channel is not None
+    delivery = Delivery.objects.create(
+        organisation=est_a,
+        channel=channel,
+        transport="email",
+        recipient="x@a.example",
+        event="test",
+        idempotency_key="k",
+        dedup_key="d" * 64,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    return World(
+        users={
+            "a_admin": a_admin,
+            "a_viewer": a_viewer,
+            "b_admin": b_admin,
+            "centre_analyst": centre_analyst,
+        },
+        a_viewer_member=Membership.objects.get(user=a_viewer).pk,
+        b_member=Membership.objects.get(user=b_admin).pk,
+        a_invitation=invitation.pk,
+        a_token=a_token.pk,
+        tokens=tokens,
+        a_asset=asset.pk,
+        a_import=str(job.pk),
+        a_alert=alert.pk,
+        a_channel=channel.pk,
+        a_delivery=delivery.pk,
+    )
+
+
+def snapshot_of_a() -> dict[str, Any]:
+    """Everything of A that a refused request must leave as it was."""
+    a = Organisation.objects.get(slug="chu-alpha")
+    return {
+        "org": (a.name, a.finess, a.region, a.nis2_class, a.ose),
+        "members": sorted(Membership.objects.filter(organisation=a).values_list("user_id", "role")),
+        "invitations": sorted(
+            Invitation.objects.filter(organisation=a).values_list("pk", "revoked_at")
+        ),
+        "tokens": sorted(
+            ApiToken.objects.filter(user__memberships__organisation=a).values_list(
+                "pk", "revoked_at"
+            )
+        ),
+        "establishments": Organisation.objects.count(),
+        "assets": sorted(
+            Asset.objects.filter(organisation=a).values_list("pk", "name", "version", "cpes")
+        ),
+        "imports": sorted(
+            InventoryImport.objects.filter(organisation=a).values_list("pk", "state")
+        ),
+        "alerts": sorted(Alert.objects.filter(organisation=a).values_list("pk", "state")),
+        "channels": sorted(
+            Channel.objects.filter(organisation=a).values_list("pk", "name", "enabled", "url")
+        ),
+    }
+
+
+# --- UI ----------------------------------------------------------------------------------------
+
+# (url name, method, path, data, expected status per actor in ACTORS order)
+OK_A = (200, 200, 404, 404, 302)
+UI_CASES: list[tuple[str, str, str, dict[str, str], tuple[int, ...]]] = [
+    ("tenancy:dashboard", "get", "/o/chu-alpha/", {}, OK_A),
+    ("tenancy:members", "get", "/o/chu-alpha/members/", {}, OK_A),
+    (
+        "tenancy:members",
+        "post",
+        "/o/chu-alpha/members/",
+        {"email": "new@a.example", "role": "viewer"},
+        (302, 403, 404, 404, 302),
+    ),
+    (
+        "tenancy:member_role",
+        "post",
+        "/o/chu-alpha/members/{a_viewer_member}/role/",
+        {"role": "dpo"},
+        (302, 403, 404, 404, 302),
+    ),
+    (
+        "tenancy:member_remove",
+        "post",
+        "/o/chu-alpha/members/{a_viewer_member}/remove/",
+        {},
+        (302, 403, 404, 404, 302),
+    ),
+    (
+        "tenancy:invitation_revoke",
+        "post",
+        "/o/chu-alpha/invitations/{a_invitation}/revoke/",
+        {},
+        (302, 403, 404, 404, 302),
+    ),
+    ("tenancy:profile", "get", "/o/chu-alpha/profile/", {}, OK_A),
+    (
+        "tenancy:profile",
+        "post",
+        "/o/chu-alpha/profile/",
+        {
+            "name": "Renamed",
+            "finess": "750000010",
+            "structure_type": "chu",
+            "region": "idf",
+            "nis2_class": "essential",
+        },
+        (302, 403, 404, 404, 302),
+    ),
+    ("tenancy:audit", "get", "/o/chu-alpha/audit/", {}, (200, 403, 404, 404, 302)),
+    ("tenancy:audit", "get", "/o/chu-alpha/audit/?format=csv", {}, (200, 403, 404, 404, 302)),
+    # An establishment has no establishments page; the centre's pages are for its members.
+    (
+        "tenancy:establishments",
+        "get",
+        "/o/chu-alpha/establishments/",
+        {},
+        (403, 403, 404, 404, 302),
+    ),
+    ("tenancy:establishments", "get", "/o/centre/establishments/", {}, (404, 404, 404, 200, 302)),
+    (
+        "tenancy:establishment_create",
+        "get",
+        "/o/centre/establishments/new/",
+        {},
+        (404, 404, 404, 403, 302),
+    ),
+    (
+        "tenancy:establishment",
+        "get",
+        "/o/centre/establishments/chu-alpha/",
+        {},
+        (404, 404, 404, 200, 302),
+    ),
+    (
+        "tenancy:establishment_edit",
+        "post",
+        "/o/centre/establishments/chu-alpha/edit/",
+        {
+            "name": "Hijacked",
+            "finess": "750000010",
+            "structure_type": "chu",
+            "region": "idf",
+            "nis2_class": "none",
+        },
+        (404, 404, 404, 403, 302),
+    ),
+    # A's objects reached through B's own organisation: still "does not exist".
+    (
+        "tenancy:member_role",
+        "post",
+        "/o/clinique-beta/members/{a_viewer_member}/role/",
+        {"role": "admin"},
+        (404, 404, 404, 404, 302),
+    ),
+    (
+        "tenancy:member_remove",
+        "post",
+        "/o/clinique-beta/members/{a_viewer_member}/remove/",
+        {},
+        (404, 404, 404, 404, 302),
+    ),
+    (
+        "tenancy:invitation_revoke",
+        "post",
+        "/o/clinique-beta/invitations/{a_invitation}/revoke/",
+        {},
+        (404, 404, 404, 404, 302),
+    ),
+    ("token_revoke", "post", "/accounts/tokens/{a_token}/revoke/", {}, (302, 404, 404, 404, 302)),
+    # Inventory
+    ("inventory:list", "get", "/o/chu-alpha/inventory/", {}, OK_A),
+    ("inventory:list", "get", "/o/chu-alpha/inventory/?format=csv", {}, OK_A),
+    ("inventory:import", "get", "/o/chu-alpha/inventory/import/", {}, (200, 403, 404, 404, 302)),
+    (
+        "inventory:import_preview",
+        "get",
+        "/o/chu-alpha/inventory/import/{a_import}/",
+        {},
+        (200, 403, 404, 404, 302),
+    ),
+    (
+        "inventory:import_commit",
+        "post",
+        "/o/clinique-beta/inventory/import/{a_import}/commit/",
+        {},
+        (404, 404, 404, 404, 302),
+    ),
+    (
+        "inventory:import_discard",
+        "post",
+        "/o/chu-alpha/inventory/import/{a_import}/discard/",
+        {},
+        (302, 403, 404, 404, 302),
+    ),
+    ("inventory:asset", "get", "/o/chu-alpha/inventory/assets/{a_asset}/", {}, OK_A),
+    (
+        "inventory:asset",
+        "get",
+        "/o/clinique-beta/inventory/assets/{a_asset}/",
+        {},
+        (404, 404, 404, 404, 302),
+    ),
+    (
+        "inventory:asset_create",
+        "get",
+        "/o/chu-alpha/inventory/assets/new/",
+        {},
+        (200, 403, 404, 404, 302),
+    ),
+    (
+        "inventory:asset_edit",
+        "post",
+        "/o/chu-alpha/inventory/assets/{a_asset}/edit/",
+        {"external_id": "pacs", "name": "Renamed", "kind": "server"},
+        (302, 403, 404, 404, 302),
+    ),
+    (
+        "inventory:asset_edit",
+        "post",
+        "/o/clinique-beta/inventory/assets/{a_asset}/edit/",
+        {"external_id": "pacs", "name": "Hijacked", "kind": "server"},
+        (404, 404, 404, 404, 302),
+    ),
+    (
+        "inventory:asset_cpe",
+        "post",
+        "/o/chu-alpha/inventory/assets/{a_asset}/cpe/",
+        {"part": "a", "vendor": "orthanc-server", "product": "orthanc"},
+        (302, 403, 404, 404, 302),
+    ),
+    (
+        "inventory:asset_delete",
+        "post",
+        "/o/chu-alpha/inventory/assets/{a_asset}/delete/",
+        {},
+        (302, 403, 404, 404, 302),
+    ),
+    # Alerts
+    ("vulns:alerts", "get", "/o/chu-alpha/alerts/", {}, OK_A),
+    ("vulns:alert", "get", "/o/chu-alpha/alerts/{a_alert}/", {}, OK_A),
+    ("vulns:alert", "get", "/o/clinique-beta/alerts/{a_alert}/", {}, (404, 404, 404, 404, 302)),
+    (
+        "vulns:alert_transition",
+        "post",
+        "/o/chu-alpha/alerts/{a_alert}/state/",
+        {"state": "acknowledged"},
+        (302, 403, 404, 404, 302),
+    ),
+    (
+        "vulns:alert_transition",
+        "post",
+        "/o/clinique-beta/alerts/{a_alert}/state/",
+        {"state": "acknowledged"},
+        (404, 404, 404, 404, 302),
+    ),
+    (
+        "vulns:alert_comment",
+        "post",
+        "/o/chu-alpha/alerts/{a_alert}/comment/",
+        {"text": "Looking into it"},
+        (302, 403, 404, 404, 302),
+    ),
+    ("vulns:policy", "get", "/o/chu-alpha/alerts/settings/", {}, OK_A),
+    (
+        "vulns:policy",
+        "post",
+        "/o/chu-alpha/alerts/settings/",
+        {
+            "ack_hours_act": "2",
+            "ack_hours_attend": "24",
+            "remediate_days_act": "1",
+            "remediate_days_attend": "7",
+            "remediate_days_track_star": "30",
+            "remediate_days_track": "90",
+        },
+        (302, 403, 404, 404, 302),
+    ),
+    ("vulns:dashboard_live", "get", "/o/chu-alpha/live/dashboard/", {}, OK_A),
+    # The centre sees the sector's exposure, never an establishment's inventory.
+    ("vulns:exposure", "get", "/o/centre/exposure/", {}, (404, 404, 404, 200, 302)),
+    ("vulns:exposure", "get", "/o/chu-alpha/exposure/", {}, (403, 403, 404, 404, 302)),
+    (
+        "vulns:exposure_detail",
+        "get",
+        "/o/centre/exposure/CVE-2099-0001/",
+        {},
+        (404, 404, 404, 200, 302),
+    ),
+    ("vulns:feeds", "get", "/o/centre/feeds/", {}, (404, 404, 404, 200, 302)),
+    ("inventory:list", "get", "/o/centre/inventory/", {}, (404, 404, 404, 200, 302)),
+    # Notifications
+    ("notify:channels", "get", "/o/chu-alpha/notifications/", {}, OK_A),
+    (
+        "notify:channel_create",
+        "get",
+        "/o/chu-alpha/notifications/channels/new/webhook/",
+        {},
+        (200, 403, 404, 404, 302),
+    ),
+    (
+        "notify:channel_edit",
+        "post",
+        "/o/chu-alpha/notifications/channels/{a_channel}/",
+        {"name": "Renamed", "roles": ["admin"], "enabled": "on"},
+        (302, 403, 404, 404, 302),
+    ),
+    (
+        "notify:channel_edit",
+        "post",
+        "/o/clinique-beta/notifications/channels/{a_channel}/",
+        {"name": "Hijacked", "roles": ["admin"]},
+        (404, 404, 404, 404, 302),
+    ),
+    (
+        "notify:channel_test",
+        "post",
+        "/o/chu-alpha/notifications/channels/{a_channel}/test/",
+        {},
+        (302, 403, 404, 404, 302),
+    ),
+    (
+        "notify:channel_secret",
+        "post",
+        "/o/clinique-beta/notifications/channels/{a_channel}/secret/",
+        {},
+        (404, 404, 404, 404, 302),
+    ),
+    (
+        "notify:channel_delete",
+        "post",
+        "/o/chu-alpha/notifications/channels/{a_channel}/delete/",
+        {},
+        (302, 403, 404, 404, 302),
+    ),
+    ("notify:deliveries", "get", "/o/chu-alpha/notifications/deliveries/", {}, OK_A),
+    ("notify:delivery", "get", "/o/chu-alpha/notifications/deliveries/{a_delivery}/", {}, OK_A),
+    (
+        "notify:delivery",
+        "get",
+        "/o/clinique-beta/notifications/deliveries/{a_delivery}/",
+        {},
+        (404, 404, 404, 404, 302),
+    ),
+    # Personal pages: everyone signed in has their own.
+    ("home", "get", "/", {}, (302, 302, 302, 302, 302)),
+    ("tokens", "get", "/accounts/tokens/", {}, (200, 200, 200, 200, 302)),
+    ("accounts:profile", "get", "/accounts/profile/", {}, (200, 200, 200, 200, 302)),
+    ("accounts:password_change", "get", "/accounts/password/", {}, (200, 200, 200, 200, 302)),
+    ("accounts:two_factor_setup", "get", "/accounts/2fa/setup/", {}, (200, 200, 200, 200, 302)),
+    ("accounts:backup_codes", "get", "/accounts/2fa/backup-codes/", {}, (200, 200, 200, 200, 302)),
+    (
+        "accounts:two_factor_disable",
+        "post",
+        "/accounts/2fa/disable/",
+        {},
+        (302, 302, 302, 302, 302),
+    ),
+]
+
+# Reachable without an account, by design.
+PUBLIC_URL_NAMES = {
+    "accounts:login",
+    "accounts:verify",
+    "accounts:logout",
+    "healthz",
+    "set_language",
+    "accept_invitation",
+}
+
+
+def client_as(world: World, actor: str) -> Client:
+    return Client() if actor == "anonymous" else signed_in(world.users[actor])
+
+
+@pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
+@pytest.mark.parametrize("case", UI_CASES, ids=[f"{c[1]} {c[2]}" for c in UI_CASES])
+def test_ui_url_answers_each_actor_as_expected(
+    world: World, case: tuple[str, str, str, dict[str, str], tuple[int, ...]], actor_index: int
+) -> None:
+    _name, method, path, data, expected = case
+    actor = ACTORS[actor_index]
+    before = snapshot_of_a()
+    response = getattr(client_as(world, actor), method)(path.format(**vars(world)), data)
+    assert response.status_code == expected[actor_index], response.content[:300]
+    if response.status_code == 302 and actor == "anonymous":
+        assert response["Location"].startswith("/accounts/login/")
+    if response.status_code in (403, 404) or actor in ("b_admin", "centre_analyst", "anonymous"):
+        assert snapshot_of_a() == before
+
+
+def test_not_yours_looks_exactly_like_does_not_exist(world: World) -> None:
+    client = signed_in(world.users["b_admin"])
+    theirs = client.get("/o/chu-alpha/members/")
+    missing = client.get("/o/no-such-org/members/")
+    assert theirs.status_code == missing.status_code == 404
+    # Django masks the CSRF token differently in every response, and the language form echoes
+    # the requested path; the rest must be identical.
+    unmask = re.compile(rb'name="(?:csrfmiddlewaretoken|next)" value="[^"]+"')
+    assert unmask.sub(b"", theirs.content) == unmask.sub(b"", missing.content)
+    assert b"CHU Alpha" not in theirs.content
+
+
+def _all_url_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns: list[Any], namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace == "api-v1":
+                    continue  # the API has its own matrix below
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                names.add(f"{namespace}{pattern.name}")
+
+    walk(get_resolver().url_patterns, "")
+    return names
+
+
+def test_every_ui_url_is_in_the_matrix() -> None:
+    covered = {case[0] for case in UI_CASES} | PUBLIC_URL_NAMES
+    assert _all_url_names() - covered == set()
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+OK_API_A = (200, 200, 404, 404, 401)
+API_CASES: list[tuple[str, str, str, dict[str, Any] | None, tuple[int, ...]]] = [
+    ("get", "/api/v1/me", "/api/v1/me", None, (200, 200, 200, 200, 401)),
+    ("get", "/api/v1/organisations", "/api/v1/organisations", None, (200, 200, 200, 200, 401)),
+    ("get", "/api/v1/organisations/{slug}", "/api/v1/organisations/chu-alpha", None, OK_API_A),
+    (
+        "patch",
+        "/api/v1/organisations/{slug}",
+        "/api/v1/organisations/chu-alpha",
+        {"name": "Renamed"},
+        (200, 403, 404, 404, 401),
+    ),
+    (
+        "get",
+        "/api/v1/organisations/{slug}/members",
+        "/api/v1/organisations/chu-alpha/members",
+        None,
+        OK_API_A,
+    ),
+    (
+        "patch",
+        "/api/v1/organisations/{slug}/members/{member_id}",
+        "/api/v1/organisations/chu-alpha/members/{a_viewer_member}",
+        {"role": "dpo"},
+        (200, 403, 404, 404, 401),
+    ),
+    (
+        "patch",
+        "/api/v1/organisations/{slug}/members/{member_id}",
+        "/api/v1/organisations/clinique-beta/members/{a_viewer_member}",
+        {"role": "admin"},
+        (404, 404, 404, 404, 401),
+    ),
+    (
+        "delete",
+        "/api/v1/organisations/{slug}/members/{member_id}",
+        "/api/v1/organisations/chu-alpha/members/{a_viewer_member}",
+        None,
+        (204, 403, 404, 404, 401),
+    ),
+    (
+        "delete",
+        "/api/v1/organisations/{slug}/members/{member_id}",
+        "/api/v1/organisations/clinique-beta/members/{a_viewer_member}",
+        None,
+        (404, 404, 404, 404, 401),
+    ),
+    (
+        "post",
+        "/api/v1/organisations/{slug}/invitations",
+        "/api/v1/organisations/chu-alpha/invitations",
+        {"email": "x@a.example", "role": "viewer"},
+        (201, 403, 404, 404, 401),
+    ),
+    (
+        "get",
+        "/api/v1/organisations/{slug}/audit",
+        "/api/v1/organisations/chu-alpha/audit",
+        None,
+        (200, 403, 404, 404, 401),
+    ),
+    (
+        "get",
+        "/api/v1/organisations/{slug}/establishments",
+        "/api/v1/organisations/chu-alpha/establishments",
+        None,
+        (403, 403, 404, 404, 401),
+    ),
+    (
+        "get",
+        "/api/v1/organisations/{slug}/establishments",
+        "/api/v1/organisations/centre/establishments",
+        None,
+        (404, 404, 404, 200, 401),
+    ),
+    (
+        "post",
+        "/api/v1/organisations/{slug}/establishments",
+        "/api/v1/organisations/centre/establishments",
+        {"name": "X", "slug": "x-hospital", "structure_type": "ch", "region": "idf"},
+        (404, 404, 404, 403, 401),
+    ),
+    (
+        "get",
+        "/api/v1/organisations/{slug}/establishments/{establishment}",
+        "/api/v1/organisations/centre/establishments/chu-alpha",
+        None,
+        (404, 404, 404, 200, 401),
+    ),
+    (
+        "patch",
+        "/api/v1/organisations/{slug}/establishments/{establishment}",
+        "/api/v1/organisations/centre/establishments/chu-alpha",
+        {"name": "Hijacked"},
+        (404, 404, 404, 403, 401),
+    ),
+    (
+        "get",
+        "/api/v1/organisations/{slug}/assets",
+        "/api/v1/organisations/chu-alpha/assets",
+        None,
+        OK_API_A,
+    ),
+    (
+        "get",
+        "/api/v1/organisations/{slug}/assets/{asset_id}",
+        "/api/v1/organisations/chu-alpha/assets/{a_asset}",
+        None,
+        OK_API_A,
+    ),
+    (
+        "get",
+        "/api/v1/organisations/{slug}/assets/{asset_id}",
+        "/api/v1/organisations/clinique-beta/assets/{a_asset}",
+        None,
+        (404, 404, 404, 404, 401),
+    ),
+    (
+        "post",
+        "/api/v1/organisations/{slug}/inventory/imports",
+        "/api/v1/organisations/clinique-beta/inventory/imports",
+        {"__file__": "id,name\nx,X\n"},
+        (404, 404, 201, 404, 401),
+    ),
+    (
+        "post",
+        "/api/v1/organisations/{slug}/inventory/imports/{import_id}/commit",
+        "/api/v1/organisations/clinique-beta/inventory/imports/{a_import}/commit",
+        None,
+        (404, 404, 404, 404, 401),
+    ),
+    (
+        "get",
+        "/api/v1/organisations/{slug}/alerts",
+        "/api/v1/organisations/chu-alpha/alerts",
+        None,
+        OK_API_A,
+    ),
+    (
+        "get",
+        "/api/v1/organisations/{slug}/alerts/{alert_id}",
+        "/api/v1/organisations/chu-alpha/alerts/{a_alert}",
+        None,
+        OK_API_A,
+    ),
+    (
+        "get",
+        "/api/v1/organisations/{slug}/alerts/{alert_id}",
+        "/api/v1/organisations/clinique-beta/alerts/{a_alert}",
+        None,
+        (404, 404, 404, 404, 401),
+    ),
+    (
+        "post",
+        "/api/v1/organisations/{slug}/alerts/{alert_id}/transition",
+        "/api/v1/organisations/chu-alpha/alerts/{a_alert}/transition",
+        {"state": "acknowledged"},
+        (200, 403, 404, 404, 401),
+    ),
+    (
+        "post",
+        "/api/v1/organisations/{slug}/alerts/{alert_id}/transition",
+        "/api/v1/organisations/clinique-beta/alerts/{a_alert}/transition",
+        {"state": "acknowledged"},
+        (404, 404, 404, 404, 401),
+    ),
+    (
+        "get",
+        "/api/v1/organisations/{slug}/exposure/{vuln_id}",
+        "/api/v1/organisations/centre/exposure/CVE-2099-0001",
+        None,
+        (404, 404, 404, 200, 401),
+    ),
+    (
+        "get",
+        "/api/v1/vulnerabilities/{vuln_id}",
+        "/api/v1/vulnerabilities/CVE-2099-0001",
+        None,
+        (200, 200, 200, 200, 401),
+    ),
+    ("get", "/api/v1/tokens", "/api/v1/tokens", None, (200, 200, 200, 200, 401)),
+    (
+        "post",
+        "/api/v1/tokens",
+        "/api/v1/tokens",
+        {"name": "n", "scope": "read"},
+        (201, 201, 201, 201, 401),
+    ),
+    (
+        "delete",
+        "/api/v1/tokens/{token_id}",
+        "/api/v1/tokens/{a_token}",
+        None,
+        (204, 404, 404, 404, 401),
+    ),
+]
+
+
+def api_call(world: World, actor: str, method: str, path: str, body: dict[str, Any] | None) -> Any:
+    client = Client()
+    headers = {} if actor == "anonymous" else {"Authorization": f"Bearer {world.tokens[actor]}"}
+    if body is None:
+        return getattr(client, method)(path, headers=headers)
+    if "__file__" in body:
+        upload = SimpleUploadedFile("inventory.csv", body["__file__"].encode())
+        return getattr(client, method)(path, data={"file": upload}, headers=headers)
+    return getattr(client, method)(
+        path, data=body, content_type="application/json", headers=headers
+    )
+
+
+@pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
+@pytest.mark.parametrize("case", API_CASES, ids=[f"{c[0]} {c[2]}" for c in API_CASES])
+def test_api_endpoint_answers_each_actor_as_expected(
+    world: World,
+    case: tuple[str, str, str, dict[str, Any] | None, tuple[int, ...]],
+    actor_index: int,
+) -> None:
+    method, _template, path, body, expected = case
+    actor = ACTORS[actor_index]
+    before = snapshot_of_a()
+    response = api_call(world, actor, method, path.format(**vars(world)), body)
+    assert response.status_code == expected[actor_index], response.content[:300]
+    if response.status_code >= 400:
+        assert set(response.json()) == {"error"}
+        assert set(response.json()["error"]) == {"code", "message", "fields"}
+        assert snapshot_of_a() == before
+
+
+def test_api_not_yours_looks_exactly_like_does_not_exist(world: World) -> None:
+    theirs = api_call(world, "b_admin", "get", "/api/v1/organisations/chu-alpha/members", None)
+    missing = api_call(world, "b_admin", "get", "/api/v1/organisations/nope/members", None)
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.content == missing.content
+
+
+def test_every_api_operation_is_in_the_matrix() -> None:
+    from vigie.api.v1 import api
+
+    schema = api.get_openapi_schema()
+    operations = {
+        (method, path.rstrip("/")) for path, item in schema["paths"].items() for method in item
+    }
+    covered = {(case[0], case[1]) for case in API_CASES}
+    assert operations - covered == set()
