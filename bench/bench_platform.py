@@ -55,7 +55,9 @@ def establishment(slug: str, centre: Any) -> Any:
     from vigie.tenancy.models import Membership, Organisation
 
     org = Organisation.objects.create(kind="establishment", name=slug, slug=slug, centre=centre)
-    user = get_user_model().objects.create_user(username=f"{slug}-admin", email=f"{slug}@bench.invalid")
+    user = get_user_model().objects.create_user(
+        username=f"{slug}-admin", email=f"{slug}@bench.invalid"
+    )
     membership = Membership.objects.create(user=user, organisation=org, role="admin")
     return OrgAccess(user=user, organisation=org, membership=membership)
 
@@ -87,7 +89,8 @@ def bench_sbom(components: int) -> None:
             vuln / "epss/epss_scores_emba_2026-08-16.csv",
         ]
     )
-    print(f"feeds stored: {FeedRecord.objects.count()} records in {seconds:.1f} s (not part of the target)")
+    stored = FeedRecord.objects.count()
+    print(f"feeds stored: {stored} records in {seconds:.1f} s (not part of the target)")
     document = json.dumps(scaled_cyclonedx(components)).encode()
     started = time.perf_counter()
     job = imports.preview(access=access, stream=io.BytesIO(document), file_name="device.cdx.json")
@@ -106,15 +109,15 @@ def bench_sbom(components: int) -> None:
 def bench_new_cve(establishments: int, assets: int) -> None:
     import csv
 
+    # Inventories: real CPE names (the purl2cpe sample), the same Apache httpd 2.4.59 in some.
+    import gzip
+
     from vigie.engines.feeds import FeedContent
     from vigie.engines.offline import load_feed_paths
     from vigie.inventory import imports
     from vigie.tenancy.models import Organisation
     from vigie.vulns.feed_import import store_and_match
     from vigie.vulns.models import Alert
-
-    # Inventories: real CPE names (the purl2cpe sample), the same Apache httpd 2.4.59 in some.
-    import gzip
 
     names = []
     with gzip.open(DATA / "vuln/cpe/scanoss-purl2cpe/purl2cpe-cpes.csv.gz", "rt") as source:
@@ -162,7 +165,9 @@ def bench_new_cve(establishments: int, assets: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="what", required=True)
     sbom = sub.add_parser("sbom")
     sbom.add_argument("--components", type=int, default=5000)

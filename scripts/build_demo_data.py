@@ -20,14 +20,39 @@ OUT = ROOT / "src" / "vigie" / "vulns" / "demo_data" / "feeds"
 
 # CPE vendor:product pairs present in the demo inventories (vulns/demo.py, demo_data/*.csv).
 PRODUCTS = {
-    "apache:http_server", "apache:tomcat", "php:php", "rarlab:winrar", "glpi-project:glpi",
-    "zabbix:zabbix", "openssl:openssl", "isc:bind", "postgresql:postgresql", "open-emr:openemr",
-    "ivanti:connect_secure", "7-zip:7-zip", "openbsd:openssh", "sudo_project:sudo",
-    "offis:dcmtk", "microsoft:windows_server_2019",
+    "apache:http_server",
+    "apache:tomcat",
+    "php:php",
+    "rarlab:winrar",
+    "glpi-project:glpi",
+    "zabbix:zabbix",
+    "openssl:openssl",
+    "isc:bind",
+    "postgresql:postgresql",
+    "open-emr:openemr",
+    "ivanti:connect_secure",
+    "7-zip:7-zip",
+    "openbsd:openssh",
+    "sudo_project:sudo",
+    "offis:dcmtk",
+    "microsoft:windows_server_2019",
 }
 # Medical-device advisories (CISA ICS-Medical CSAF) for the devices of the demo inventories.
-ADVISORY_VENDORS = ("bd", "becton", "medtronic", "philips", "ge healthcare", "b. braun", "baxter",
-                    "orthanc", "offis", "carestream", "hillrom", "fresenius", "siemens")
+ADVISORY_VENDORS = (
+    "bd",
+    "becton",
+    "medtronic",
+    "philips",
+    "ge healthcare",
+    "b. braun",
+    "baxter",
+    "orthanc",
+    "offis",
+    "carestream",
+    "hillrom",
+    "fresenius",
+    "siemens",
+)
 
 
 def criteria_products(record: dict) -> set[str]:
@@ -86,14 +111,17 @@ def main(shared: Path) -> None:
     with gzip.open(OUT / "epss.csv.gz", "wt") as out:
         out.write(buffer.getvalue())
 
-    with (vuln / "vulnrichment/vulnrichment-selected-records.jsonl").open() as source, (
-        OUT / "cve5.jsonl"
-    ).open("w") as out:
+    with (
+        (vuln / "vulnrichment/vulnrichment-selected-records.jsonl").open() as source,
+        (OUT / "cve5.jsonl").open("w") as out,
+    ):
         for line in source:
             if json.loads(line).get("cveMetadata", {}).get("cveId") in cves:
                 out.write(line)
-    print(f"{len(selected)} NVD-format records, {len(advisories)} CSAF advisories, "
-          f"{len(kev['vulnerabilities'])} KEV entries, {len(rows)} EPSS scores")
+    print(
+        f"{len(selected)} NVD-format records, {len(advisories)} CSAF advisories, "
+        f"{len(kev['vulnerabilities'])} KEV entries, {len(rows)} EPSS scores"
+    )
 
 
 if __name__ == "__main__":

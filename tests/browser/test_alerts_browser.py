@@ -86,5 +86,6 @@ def test_other_establishment_cannot_open_the_alert(
     sign_in(page, "b.admin")
     page.wait_for_url("**/o/clinique-beta/")
     response = page.goto(f"/o/chu-alpha/alerts/{alerting_world.pk}/")
-    assert response is not None and response.status == 404
+    assert response is not None
+    assert response.status == 404
     assert "CVE-2024-38475" not in page.content()

@@ -47,7 +47,8 @@ def test_csv_upload_shows_a_preview_then_commits_with_parents(
     done = client.post(f"/o/chu-alpha/inventory/import/{job.pk}/commit/")
     assert done.status_code == 302
     lib = Asset.objects.get(external_id="lib-1")
-    assert lib.parent is not None and lib.parent.external_id == "host-1"
+    assert lib.parent is not None
+    assert lib.parent.external_id == "host-1"
     assert lib.criticality == "clinical"
     assert AuditEvent.objects.filter(action="inventory.imported").exists()
 

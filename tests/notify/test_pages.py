@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from tests.notify.conftest import Receiver
@@ -19,6 +20,18 @@ from vigie.tenancy.models import Organisation
 pytestmark = pytest.mark.urls("tests.notify.urls")
 
 BASE = "/o/chu-alpha/notifications/"
+
+
+@pytest.fixture
+def client_for(client_for: Callable[..., Client]) -> Callable[..., Client]:
+    """Signed-in clients reading the pages in English, the language these assertions use."""
+
+    def english(user: Any, **kwargs: Any) -> Client:
+        client = client_for(user, **kwargs)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        return client
+
+    return english
 
 
 def a_channel(est_a: Organisation) -> Channel:

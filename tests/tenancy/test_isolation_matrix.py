@@ -21,12 +21,12 @@ from django.utils import timezone
 
 from tests.helpers import signed_in
 from vigie.api.models import ApiToken
+from vigie.api.tokens import create_token
 from vigie.inventory.models import Asset, InventoryImport
 from vigie.notify.models import Channel, Delivery
-from vigie.vulns.models import Alert, AlertAsset, Vulnerability
-from vigie.api.tokens import create_token
 from vigie.tenancy.models import Invitation, Membership, Organisation
 from vigie.tenancy.roles import Role
+from vigie.vulns.models import Alert, AlertAsset, Vulnerability
 
 ACTORS = ("a_admin", "a_viewer", "b_admin", "centre_analyst", "anonymous")
 

@@ -128,7 +128,10 @@ def test_acknowledged_alert_is_not_escalated(act_alert: Alert, a_access: OrgAcce
 def test_daily_digest_lists_new_track_alerts_once_per_day(
     a_access: OrgAccess, small_feeds: Path
 ) -> None:
-    pump = "pump-1,Pompe Alaris,medical-device,BD,Alaris PC Unit model 8015,9.19,,,,support,isolated,Bloc\n"
+    pump = (
+        "pump-1,Pompe Alaris,medical-device,BD,Alaris PC Unit model 8015,9.19,,,,"
+        "support,isolated,Bloc\n"
+    )
     import_csv(a_access, HEADER + pump)
     load_feeds(small_feeds)
     assert (

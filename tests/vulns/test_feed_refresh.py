@@ -198,7 +198,8 @@ def test_csaf_provider_rolie_feed_downloads_new_advisories_only(
     import_csv(
         a_access,
         HEADER
-        + "pump-1,Pompe Alaris,medical-device,BD,Alaris PC Unit model 8015,9.19,,,,life-sustaining,internal,Réa\n",
+        + "pump-1,Pompe Alaris,medical-device,BD,Alaris PC Unit model 8015,9.19,,,,"
+        + "life-sustaining,internal,Réa\n",
     )
     entries = []
     for name in ("icsma-17-017-02.json", "icsma-23-194-01.json"):

@@ -65,7 +65,8 @@ def test_table_output_and_a_summary_on_stderr() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.splitlines()[0].split()[:3] == ["PRIORITY", "ASSET", "VULNERABILITY"]
-    assert "assets" in result.stderr and "matches" in result.stderr
+    assert "assets" in result.stderr
+    assert "matches" in result.stderr
 
 
 def test_sbom_inventory_is_accepted() -> None:

@@ -41,7 +41,8 @@ def load_inventories(report: DemoReport) -> None:
         with path.open("rb") as stream:
             job = imports.preview(access=access, stream=stream, file_name=path.name)
         imports.commit(access=access, job=job)
-        report.notes.append(f"inventory of {access.organisation.name}: {job.summary['rows']} assets")
+        rows = job.summary["rows"]
+        report.notes.append(f"inventory of {access.organisation.name}: {rows} assets")
 
 
 @register_loader(30, "vulnerability feeds")

@@ -134,9 +134,7 @@ def match_vulnerabilities(
             if vuln.rejected:
                 for change in alerting.withdraw(vuln):
                     counts.add(change)
-        candidates = _candidates(
-            {k: v for k, v in vulns.items() if not v.rejected}, only_orgs
-        )
+        candidates = _candidates({k: v for k, v in vulns.items() if not v.rejected}, only_orgs)
         by_org: dict[int, dict[str, set[int]]] = defaultdict(dict)
         for vuln_id, orgs in candidates.items():
             for org_id, seeds in orgs.items():
