@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigie.audit.log import record as audit
+from vigie.core.bulk import update_rows
 from vigie.engines.inventory import InventoryLimits, load_inventory
 from vigie.engines.inventory.loader import detect_format
 from vigie.engines.records import AssetRecord, InputError
@@ -239,7 +240,7 @@ def commit(
         now = timezone.now()
         for asset in changed:
             asset.updated_at = now
-        Asset.objects.bulk_update(changed, [*FIELDS, "source", "updated_at"], batch_size=1000)
+        update_rows(Asset, changed, [*FIELDS, "source", "updated_at"])
         # Parents last: a row may name a parent that comes later in the file.
         reparented: list[Asset] = []
         for data in records:
@@ -253,7 +254,7 @@ def commit(
             if asset.parent_id != parent_id:
                 asset.parent_id = parent_id
                 reparented.append(asset)
-        Asset.objects.bulk_update(reparented, ["parent"], batch_size=1000)
+        update_rows(Asset, reparented, ["parent"])
         touched = {a.pk: a for a in [*to_create, *changed, *reparented]}
         index_assets(touched.values())
         locked.state = InventoryImport.State.COMMITTED

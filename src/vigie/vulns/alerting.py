@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vigie.audit.log import record as audit
+from vigie.core.bulk import update_rows
 from vigie.engines.matching import Outcome
 from vigie.engines.ssvc import Decision, priority_rank
 from vigie.inventory.models import Asset
@@ -212,7 +213,8 @@ def apply(
     for row in rows.values():
         row.alert = alert
     AlertAsset.objects.bulk_create([r for r in rows.values() if r.pk is None])
-    AlertAsset.objects.bulk_update(
+    update_rows(
+        AlertAsset,
         [r for r in rows.values() if r.pk is not None],
         [
             "confidence",

@@ -13,6 +13,7 @@ from datetime import date
 
 from django.db import transaction
 
+from vigie.core.bulk import update_rows
 from vigie.engines.match_keys import record_keys
 from vigie.engines.matching import merged_record
 from vigie.engines.records import EpssScore, KevEntry, VexStatement, VulnRecord
@@ -98,7 +99,7 @@ def _store_batch(batch: dict[tuple[str, str], VulnRecord]) -> StoreResult:
             if record.rejected:
                 result.rejected.add(vuln_id)
         FeedRecord.objects.bulk_create(to_create)
-        FeedRecord.objects.bulk_update(to_update, ["record", "modified", "imported_at"])
+        update_rows(FeedRecord, to_update, ["record", "modified", "imported_at"])
         if changed_records:
             VulnKey.objects.filter(
                 record__in=[row for row, _ in changed_records if row.pk]
@@ -145,7 +146,8 @@ def _refresh_summaries(vulns: Sequence[Vulnerability]) -> None:
         vuln.ssvc_exploitation = merged.ssvc_exploitation or ""
         vuln.ssvc_automatable = merged.ssvc_automatable or ""
         vuln.ssvc_technical_impact = merged.ssvc_technical_impact or ""
-    Vulnerability.objects.bulk_update(
+    update_rows(
+        Vulnerability,
         vulns,
         [
             "title",
@@ -162,6 +164,7 @@ def _refresh_summaries(vulns: Sequence[Vulnerability]) -> None:
             "ssvc_exploitation",
             "ssvc_automatable",
             "ssvc_technical_impact",
+            "updated_at",
         ],
     )
 
@@ -217,13 +220,22 @@ def store_epss(scores: Iterable[EpssScore], threshold: float) -> set[str]:
     batch: dict[str, EpssScore] = {}
 
     def flush() -> None:
-        before = dict(EpssRow.objects.filter(cve__in=batch).values_list("cve", "epss"))
+        before = {
+            cve: (epss, percentile)
+            for cve, epss, percentile in EpssRow.objects.filter(cve__in=batch).values_list(
+                "cve", "epss", "percentile"
+            )
+        }
+        changed = []
         for cve, score in batch.items():
             old = before.get(cve)
-            if old is None or (old >= threshold) != (score.epss >= threshold):
+            if old is None or (old[0] >= threshold) != (score.epss >= threshold):
                 crossed.add(cve)
+            # Most scores of a daily file are those of the day before: rewrite only the others.
+            if old != (score.epss, score.percentile):
+                changed.append(EpssRow(cve=cve, epss=score.epss, percentile=score.percentile))
         EpssRow.objects.bulk_create(
-            [EpssRow(cve=cve, epss=s.epss, percentile=s.percentile) for cve, s in batch.items()],
+            changed,
             update_conflicts=True,
             unique_fields=["cve"],
             update_fields=["epss", "percentile", "updated_at"],
