@@ -53,6 +53,35 @@ def test_csv_upload_shows_a_preview_then_commits_with_parents(
     assert AuditEvent.objects.filter(action="inventory.imported").exists()
 
 
+def test_trees_listed_children_first_get_every_parent_including_stored_ones(
+    a_admin: Any, client_for: Any
+) -> None:
+    client = client_for(a_admin)
+    upload(client, GOOD)
+    client.post(f"/o/chu-alpha/inventory/import/{InventoryImport.objects.get().pk}/commit/")
+    # Grandchild before child before device; agent-1 hangs under host-1, already stored.
+    deep = GOOD + (
+        "app-1,Console,application,BD,Alaris,1.0,,,fw-1,,,\n"
+        "fw-1,Firmware,firmware,BD,Alaris firmware,9.19,,,pump-1,,,\n"
+        "pump-1,Pompe,medical-device,BD,Alaris,,,,,life-sustaining,internal,Réa\n"
+        "agent-1,Agent,application,Acme,Agent,2.0,,,host-1,,,\n"
+    )
+    upload(client, deep, name="deep.csv")
+    job = InventoryImport.objects.filter(state="preview").get()
+    assert client.post(f"/o/chu-alpha/inventory/import/{job.pk}/commit/").status_code == 302
+    parents = {
+        a.external_id: a.parent.external_id if a.parent else None for a in Asset.objects.all()
+    }
+    assert parents == {
+        "host-1": None,
+        "lib-1": "host-1",
+        "app-1": "fw-1",
+        "fw-1": "pump-1",
+        "pump-1": None,
+        "agent-1": "host-1",
+    }
+
+
 def test_reimport_updates_instead_of_duplicating(a_admin: Any, client_for: Any) -> None:
     client = client_for(a_admin)
     upload(client, GOOD)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import tempfile
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -192,6 +193,43 @@ class Committed:
     alerts_closed: int
 
 
+def _create_parents_first(
+    to_create: list[Asset], by_id: dict[str, Asset], parent_of: dict[str, str]
+) -> None:
+    """INSERT new assets level by level, each with its parent already set when it is known.
+
+    Setting parents in the INSERT saves a second UPDATE of every row (most of an SBOM's assets
+    hang under a device). Parents that are not new are set below, with the other changes.
+    """
+    new = {id(asset) for asset in to_create}
+    new_ids = [row_id for row_id, asset in by_id.items() if id(asset) in new]
+    depth: dict[str, int] = {}
+    for row_id in new_ids:
+        chain: list[str] = []
+        current: str | None = row_id
+        while current is not None and current not in depth:
+            above = parent_of.get(current) or ""
+            if above not in by_id or id(by_id[above]) not in new or above in chain:
+                depth[current] = 0  # parent existing, missing, or (never from the readers) a cycle
+                break
+            chain.append(current)
+            current = above
+        level = depth[current] if current is not None else 0
+        for member in reversed(chain):
+            level += 1
+            depth[member] = level
+    levels: dict[int, list[str]] = defaultdict(list)
+    for row_id in new_ids:
+        levels[depth[row_id]].append(row_id)
+    for level in sorted(levels):
+        wave = [by_id[row_id] for row_id in levels[level]]
+        for row_id in levels[level]:
+            parent_asset = by_id.get(parent_of.get(row_id) or "")
+            if parent_asset is not None and parent_asset.pk is not None:
+                by_id[row_id].parent_id = parent_asset.pk
+        Asset.objects.bulk_create(wave, batch_size=1000)
+
+
 def commit(
     *, access: OrgAccess, job: InventoryImport, request: HttpRequest | None = None
 ) -> Committed:
@@ -236,7 +274,7 @@ def commit(
                 changed.append(asset)
             else:
                 unchanged += 1
-        Asset.objects.bulk_create(to_create, batch_size=1000)
+        _create_parents_first(to_create, existing, {r["id"]: r["parent"] for r in records})
         now = timezone.now()
         for asset in changed:
             asset.updated_at = now

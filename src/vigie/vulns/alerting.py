@@ -212,10 +212,13 @@ def apply(
     alert.save()
     for row in rows.values():
         row.alert = alert
-    AlertAsset.objects.bulk_create([r for r in rows.values() if r.pk is None])
+    # Split before inserting: bulk_create gives the new rows their keys.
+    new_rows = [r for r in rows.values() if r.pk is None]
+    known_rows = [r for r in rows.values() if r.pk is not None]
+    AlertAsset.objects.bulk_create(new_rows)
     update_rows(
         AlertAsset,
-        [r for r in rows.values() if r.pk is not None],
+        known_rows,
         [
             "confidence",
             "reason",

@@ -68,7 +68,9 @@ def index_assets(assets: Iterable[Asset]) -> None:
     AssetKey.objects.filter(asset__in=assets).delete()
     AssetKey.objects.bulk_create(
         [
-            AssetKey(asset=asset, organisation_id=asset.organisation_id, kind=kind, key=key[:300])
+            AssetKey(
+                asset_id=asset.pk, organisation_id=asset.organisation_id, kind=kind, key=key[:300]
+            )
             for asset in assets
             for kind, key in sorted(asset_keys(asset.to_record()))
         ],
