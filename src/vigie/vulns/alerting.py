@@ -100,8 +100,10 @@ def remediation_delay(policy: AlertPolicy, priority: str) -> timedelta:
     return timedelta(days=days)
 
 
-def _decision_json(decision: Decision) -> dict[str, Any]:
-    return {
+def _decision_json(decision: Decision, *, with_text: bool = True) -> dict[str, Any]:
+    """The decision as stored. Pages translate it from `reasons` (vulns/ssvc_text.py); the English
+    text is kept once per alert for readers of the raw data, not on each of its asset rows."""
+    stored = {
         "priority": decision.priority,
         "tree_priority": decision.tree_priority,
         "exploitation": decision.exploitation,
@@ -110,8 +112,10 @@ def _decision_json(decision: Decision) -> dict[str, Any]:
         "mission_wellbeing": decision.mission_wellbeing,
         "ransomware": decision.ransomware,
         "reasons": [[code, params] for code, params in decision.reasons],
-        "explanation": decision.explanation,
     }
+    if with_text:
+        stored["explanation"] = decision.explanation
+    return stored
 
 
 def _event(
@@ -184,7 +188,7 @@ def apply(
         row.criterion = match.criterion[:500]
         row.version_range = match.version_range[:300]
         row.priority = decision.priority
-        row.decision = _decision_json(decision)
+        row.decision = _decision_json(decision, with_text=False)
         row.active = True
         row.suppressed_by = ""
         row.last_seen = now
