@@ -36,7 +36,8 @@ class Received:
 class Receiver:
     """A webhook receiver on 127.0.0.1 that answers from a script, then 200.
 
-    Script items: a status code, (status, {header: value}), or "hang" (no answer until released).
+    Script items: a status code, (status, {header: value}), "hang" (no answer until released),
+    or "drip" (a 200 whose body comes one byte every 0.3 s, each within any per-read timeout).
     It verifies signatures exactly as docs/notes/notify.md tells receivers to.
     """
 
@@ -70,6 +71,19 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             step = receiver.script.pop(0) if receiver.script else 200
             if step == "hang":
                 receiver.release.wait(10)
+                return
+            if step == "drip":
+                self.send_response(200)
+                self.send_header("Content-Length", "40")
+                self.end_headers()
+                for _ in range(40):
+                    if receiver.release.wait(0.3):
+                        return
+                    try:
+                        self.wfile.write(b"x")
+                        self.wfile.flush()
+                    except OSError:  # the platform gave up and closed the connection
+                        return
                 return
             status, extra = step if isinstance(step, tuple) else (step, {})
             self.send_response(status)

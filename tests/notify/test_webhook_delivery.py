@@ -133,6 +133,20 @@ def test_hanging_receiver_times_out_and_is_retried(
     assert [a.outcome for a in delivery.attempt_log.all()] == ["temporary"]
 
 
+def test_receiver_dripping_its_answer_is_cut_off_at_the_overall_deadline(
+    receiver: Receiver, webhook: Channel, est_a: Organisation, settings: Any
+) -> None:
+    # Every byte arrives well within the 1 s per-read timeout; the whole answer (12 s) never
+    # does within the 3 s the exchange is allowed.
+    settings.VIGIE_WEBHOOK_TIMEOUT_SECONDS = 1
+    receiver.script = ["drip"]
+    [delivery] = enqueue(est_a)
+    assert outbox.deliver_due() == {"retry": 1}
+    delivery.refresh_from_db()
+    assert delivery.last_error == "no complete answer within 3 s"
+    assert [a.outcome for a in delivery.attempt_log.all()] == ["temporary"]
+
+
 def test_too_many_requests_waits_at_least_what_the_receiver_asks(
     receiver: Receiver, webhook: Channel, est_a: Organisation
 ) -> None:

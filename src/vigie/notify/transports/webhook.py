@@ -7,10 +7,12 @@ server name stay the receiver's name.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
 import ssl
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -59,6 +61,27 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     def connect(self) -> None:
         sock = _connect(self._target, self._timeout)
         self.sock = self._tls.wrap_socket(sock, server_hostname=self._target.host)
+
+
+class _Deadline:
+    """Shuts the connection's socket down when the exchange outlasts `seconds`."""
+
+    def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
+        self.expired = False
+        self._connection = connection
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _expire(self) -> None:
+        self.expired = True
+        sock = self._connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):  # already closed by the other side
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
 
 
 def body_of(delivery: Delivery) -> bytes:
@@ -117,25 +140,39 @@ class WebhookTransport(Transport):
             if target.scheme == "https"
             else _PinnedHTTPConnection(target, timeout)
         )
+        # The socket timeout bounds each operation (connect, send, each read); the deadline
+        # bounds the whole exchange to three of them, so that a receiver dripping its answer
+        # one byte at a time cannot hold a worker.
+        overall = 3 * timeout
+        deadline = _Deadline(connection, overall)
         try:
             connection.request("POST", target.request_target, body=body, headers=headers)
             response = connection.getresponse()
             response.read(MAX_RESPONSE_BYTES)
             status = response.status
             retry_after = _retry_after(response)
-        except TimeoutError as exc:
-            raise TemporaryError(f"timed out after {timeout:g} s") from exc
-        except ssl.SSLError as exc:
-            raise TemporaryError(f"TLS: {exc.reason or type(exc).__name__}") from exc
-        except ConnectionRefusedError as exc:
-            raise TemporaryError("connection refused") from exc
-        except http.client.HTTPException as exc:
-            raise TemporaryError(f"bad HTTP answer ({type(exc).__name__})") from exc
-        except OSError as exc:
-            raise TemporaryError(f"network error ({exc.strerror or type(exc).__name__})") from exc
+        except (OSError, http.client.HTTPException) as exc:
+            if deadline.expired:
+                raise TemporaryError(f"no complete answer within {overall:g} s") from exc
+            raise TemporaryError(_network_error(exc, timeout)) from exc
         finally:
+            deadline.cancel()
             connection.close()
+        if deadline.expired:
+            raise TemporaryError(f"no complete answer within {overall:g} s")
         return _classify(status, retry_after)
+
+
+def _network_error(exc: OSError | http.client.HTTPException, timeout: float) -> str:
+    if isinstance(exc, TimeoutError):
+        return f"timed out after {timeout:g} s"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS: {exc.reason or type(exc).__name__}"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, http.client.HTTPException):
+        return f"bad HTTP answer ({type(exc).__name__})"
+    return f"network error ({exc.strerror or type(exc).__name__})"
 
 
 def _classify(status: int, retry_after: float | None) -> int:
