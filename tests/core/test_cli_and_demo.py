@@ -64,3 +64,54 @@ def test_demo_passwords_printed_actually_work(db: Any) -> None:
     )
     password = line.split()[1]
     assert get_user_model().objects.get(username="chu.admin").check_password(password)
+
+
+def test_serve_on_a_new_home_serves_the_static_files_its_pages_link(tmp_path: Any) -> None:
+    """First run: the static root does not exist until `vigie serve` collects it."""
+    import os
+    import re
+    import time
+    import urllib.error
+    import urllib.request
+
+    from tests.helpers import _free_port
+
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "VIGIE_HOME": str(tmp_path / "home"),
+        "VIGIE_WEB_WORKERS": "1",
+        "VIGIE_LOG_LEVEL": "WARNING",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "vigie.cli", "migrate", "--verbosity", "0"],
+        env=env,
+        check=True,
+        timeout=120,
+    )
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "vigie.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        page = ""
+        deadline = time.monotonic() + 60
+        while not page and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{base}/accounts/login/", timeout=5) as response:
+                    page = response.read().decode()
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.3)
+        assert page, "vigie serve did not answer within 60 s"
+        assets = sorted(set(re.findall(r'(?:src|href)="(/static/[^"]+)"', page)))
+        assert any(a.endswith(".css") for a in assets)
+        assert any("htmx" in a for a in assets)
+        for asset in assets:
+            with urllib.request.urlopen(base + asset, timeout=5) as response:
+                assert response.status == 200, asset
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -11,8 +11,6 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 from gunicorn.app.base import BaseApplication
 
-from vigie.wsgi import application
-
 
 class _Gunicorn(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
@@ -24,7 +22,11 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        return application
+        # Built here, after collectstatic: WhiteNoise indexes the static root when the
+        # application is created, and on a first run that folder did not exist before.
+        from django.core.wsgi import get_wsgi_application
+
+        return get_wsgi_application()
 
 
 def pending_migrations() -> int:
