@@ -206,15 +206,15 @@ def _create_parents_first(
     depth: dict[str, int] = {}
     for row_id in new_ids:
         chain: list[str] = []
-        current: str | None = row_id
-        while current is not None and current not in depth:
+        current = row_id
+        while current not in depth:
             above = parent_of.get(current) or ""
             if above not in by_id or id(by_id[above]) not in new or above in chain:
                 depth[current] = 0  # parent existing, missing, or (never from the readers) a cycle
                 break
             chain.append(current)
             current = above
-        level = depth[current] if current is not None else 0
+        level = depth[current]
         for member in reversed(chain):
             level += 1
             depth[member] = level
