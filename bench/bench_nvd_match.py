@@ -35,8 +35,8 @@ from typing import Any
 import orjson
 
 from _common import DATA, peak_rss_mb
-from vigie.engines.nvd_compile import compile_configurations
-from vigie.engines.nvd_match import InventoryIndex, VulnIndex
+from vigie.engines.cpe.configurations import compile_configurations
+from vigie.engines.cpe.index import InventoryIndex, VulnIndex
 from vigie.engines.records import AssetRecord
 
 OVERRIDES = DATA / "vuln/nvd/anchore-nvd-overrides/all-overrides.jsonl.gz"

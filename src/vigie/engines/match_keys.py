@@ -13,10 +13,10 @@ compare first, so a pair that shares no key can never match:
 
 from __future__ import annotations
 
-from vigie.engines.cpe import CpeError, Wildcard, parse_cpe
-from vigie.engines.names import family_keys, infer_vendor, vendor_keys
-from vigie.engines.nvd_compile import compile_configurations
-from vigie.engines.package_match import purl_key
+from vigie.engines.advisories.names import family_keys, infer_vendor, vendor_keys
+from vigie.engines.advisories.package_match import purl_key
+from vigie.engines.cpe.configurations import compile_configurations
+from vigie.engines.cpe.names import CpeError, Wildcard, parse_cpe
 from vigie.engines.records import AssetRecord, VulnRecord
 
 MatchKey = tuple[str, str]

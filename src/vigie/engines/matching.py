@@ -15,10 +15,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from vigie.engines.device_match import DeviceIndex
+from vigie.engines.advisories.device_match import DeviceIndex
+from vigie.engines.advisories.package_match import PackageIndex
+from vigie.engines.cpe.index import VulnIndex
 from vigie.engines.match_keys import MATCHING_STATUSES
-from vigie.engines.nvd_match import VulnIndex
-from vigie.engines.package_match import PackageIndex
+from vigie.engines.prioritise.ssvc import DEFAULT_EPSS_THRESHOLD, Decision, decide
+from vigie.engines.prioritise.vex import Suppression, apply_vex
 from vigie.engines.records import (
     AssetRecord,
     EpssScore,
@@ -28,8 +30,6 @@ from vigie.engines.records import (
     VexStatement,
     VulnRecord,
 )
-from vigie.engines.ssvc import DEFAULT_EPSS_THRESHOLD, Decision, decide
-from vigie.engines.vex import Suppression, apply_vex
 
 CONFIDENCE_RANK = {"high": 3, "medium": 2, "low": 1}
 # When two feeds match the same pair equally well, the most precise description wins.

@@ -15,8 +15,8 @@ from typing import Any
 from vigie.engines.feeds import FeedContent, apply_nvd_overrides, iter_feed_paths, load_feed_file
 from vigie.engines.inventory import load_inventory
 from vigie.engines.matching import best_per_pair, by_id, match_records, prioritise
+from vigie.engines.prioritise.ssvc import priority_rank
 from vigie.engines.records import EpssScore, InputError, KevEntry
-from vigie.engines.ssvc import priority_rank
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 # Files that sit beside feeds in mirrors and data folders (notes, signatures, checksums).

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from vigie.audit.log import record as audit
-from vigie.engines.cpe import CpeError, parse_cpe
+from vigie.engines.cpe.names import CpeError, parse_cpe
 from vigie.inventory.models import Asset
 from vigie.tenancy.access import OrgAccess
 from vigie.tenancy.roles import Cap

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from vigie.audit.log import record as audit
 from vigie.core.csv_safety import safe_cell
-from vigie.engines.cpe_suggest import suggest_cpes
+from vigie.engines.cpe.suggest import suggest_cpes
 from vigie.inventory import actions, imports
 from vigie.inventory.forms import AssetFilterForm, AssetForm, CpeChoiceForm, ImportForm
 from vigie.inventory.models import Asset, InventoryImport

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from vigie.audit.log import record as audit
 from vigie.core.bulk import update_rows
 from vigie.engines.matching import Outcome
-from vigie.engines.ssvc import Decision, priority_rank
+from vigie.engines.prioritise.ssvc import Decision, priority_rank
 from vigie.inventory.models import Asset
 from vigie.notify import outbox
 from vigie.tenancy.access import OrgAccess

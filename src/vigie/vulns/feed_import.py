@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from vigie.engines.feeds import FeedContent, FeedError, HttpClient
 from vigie.engines.offline import load_feed_paths
-from vigie.engines.ssvc import DEFAULT_EPSS_THRESHOLD
+from vigie.engines.prioritise.ssvc import DEFAULT_EPSS_THRESHOLD
 from vigie.vulns.matching import match_vulnerabilities, reprioritise
 from vigie.vulns.models import FeedRun
 from vigie.vulns.store import store_epss, store_kev, store_records, store_vex

@@ -1,0 +1,355 @@
+"""NVD matching semantics: one criterion against one installed CPE, one configuration over a tree.
+
+This module is the single place that decides what matches; the two indexes of nvd_match.py
+only choose which (criterion, CPE) pairs to look at. Semantics (see docs/notes/matching.md):
+
+Criterion against an installed CPE (the criterion is the NISTIR 7696 *source*, the installed
+CPE the *target*):
+
+* vendor and product must be equal (a criterion product may carry edge wildcards);
+* with a version range (`versionStart*` / `versionEnd*`, criterion version `*`): the installed
+  version field is compared with `versions.version_key`; an installed version `-` (NA) never
+  falls in a range;
+* without a range: criterion version `*` takes every installed version; `-` (NA) takes only an
+  installed `-` (NA does not mean "every version"); a literal takes the equal string (high), or
+  a version equal by `version_key` (`1.0` / `1.0.0`, `v2.1` / `2.1`: medium), or an installed
+  version that spells version and update together (`8.5p1` for criterion `8.5:p1`: medium);
+* the remaining attributes (part, update, edition, language, sw_edition, target_sw, target_hw,
+  other) are compared per NISTIR 7696: EQUAL or SUPERSET pass, DISJOINT fails; one exception,
+  two update literals equal as versions (`p1` / `patch1`, both spellings are NVD dictionary
+  names for sudo 1.9.5) pass as medium;
+* where the installed CPE says ANY (`*`) for something the criterion names (a version, an
+  update, a target_sw), strict NISTIR 7696 gives SUBSET, i.e. no match. An inventory `*` means
+  "not known", not "every", so this engine reports a *medium* match whose reason says what was
+  unknown; the same for an installed value given only as a wildcard pattern that could be it.
+
+Confidence: `high` when every compared attribute is EQUAL/SUPERSET by CPE semantics and the
+version is inside the bounds; `medium` when a relaxation above was needed. A configuration's
+confidence is the weakest of the criteria that made it true; an alert's confidence is the
+weaker of its own criterion's and its configuration's.
+
+Configurations: OR of configurations; a configuration combines its nodes with its operator
+(AND/OR; absent is OR); a node combines its criteria with its operator; `negate` turns a true
+node false and a false one true (a medium-true node stays medium). The facts a configuration is
+evaluated on are the hits of *all* CPEs of the asset tree (a device with its firmware, OS and
+software); only assets whose own CPE satisfies a `vulnerable: true` criterion of a true
+configuration get a Match — platform-only criteria (`vulnerable: false`) never raise one, and
+criteria inside a negated node or configuration never do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+
+from vigie.engines.cpe.configurations import (
+    CompiledVuln,
+    Configuration,
+    Criterion,
+    Node,
+    VersionKey,
+)
+from vigie.engines.cpe.names import ANY, ATTRIBUTES, NA, Cpe, Relation, Wildcard, compare_attribute
+from vigie.engines.records import Match
+from vigie.engines.versions import version_key
+
+__all__ = [
+    "CONFIDENCE",
+    "HIGH",
+    "MEDIUM",
+    "Entry",
+    "Hit",
+    "config_rank",
+    "evaluate_criterion",
+    "make_match",
+    "tree_matches",
+]
+
+HIGH = 2
+MEDIUM = 1
+CONFIDENCE = {HIGH: "high", MEDIUM: "medium"}
+_UPDATE = 4
+_PASS = (Relation.EQUAL, Relation.SUPERSET)
+
+
+class Entry:
+    """One installed CPE of one asset, as the indexes store it.
+
+    `ref` identifies the asset for de-duplication (a position in a batch, or (scope, id));
+    `root` identifies its tree; `vkey` is the version key of a literal version, else `()`.
+    """
+
+    __slots__ = ("asset_id", "cpe", "installed", "ref", "root", "scope", "text", "vkey")
+
+    def __init__(
+        self,
+        ref: Hashable,
+        root: Hashable,
+        asset_id: str,
+        cpe: Cpe,
+        text: str,
+        scope: Hashable = None,
+    ) -> None:
+        self.ref = ref
+        self.root = root
+        self.asset_id = asset_id
+        self.cpe = cpe
+        self.text = text
+        self.scope = scope
+        version = cpe.version
+        # Empty for a version that is not a literal (`*`, `-`, a pattern): keys never are.
+        self.vkey: VersionKey = version_key(version) if isinstance(version, str) else ()
+        self.installed = ""  # words for the installed version, made on the first match
+
+
+class Hit:
+    """A criterion satisfied by an installed CPE, with the confidence and what was relaxed."""
+
+    __slots__ = ("crit", "entry", "notes", "rank")
+
+    def __init__(
+        self, crit: Criterion, entry: Entry, rank: int, notes: tuple[str, ...] = ()
+    ) -> None:
+        self.crit = crit
+        self.entry = entry
+        self.rank = rank
+        self.notes = notes
+
+    def __repr__(self) -> str:
+        return f"Hit({self.crit.text!r}, {self.entry.asset_id!r}, {CONFIDENCE[self.rank]})"
+
+
+def evaluate_criterion(crit: Criterion, entry: Entry) -> Hit | None:
+    """Does the installed CPE of `entry` satisfy `crit`? None when it does not."""
+    cpe = entry.cpe
+    source = crit.cpe
+    if cpe[1] != source[1]:  # vendor (tuple indexing: this runs millions of times)
+        return None
+    product = source[2]
+    if product.__class__ is str:
+        if cpe[2] != product:
+            return None
+    elif not (
+        isinstance(product, Wildcard) and isinstance(cpe[2], str) and product.matches(cpe[2])
+    ):
+        return None
+    tkey = entry.vkey
+    notes: tuple[str, ...] = ()
+    update_done = False
+    if tkey and crit.plain_range:
+        # The common case, inlined: a range and an installed literal version.
+        start = crit.start_key
+        if start is not None and (tkey < start if crit.start_incl else tkey <= start):
+            return None
+        end = crit.end_key
+        if end is not None and (tkey > end if crit.end_incl else tkey >= end):
+            return None
+        rank = HIGH
+    else:
+        version = _version(crit, cpe, tkey)
+        if version is None:
+            return None
+        rank, note, update_done = version
+        if note:
+            notes = (note,)
+    for i, src in crit.rest:
+        tgt = cpe[i]
+        if tgt.__class__ is str and tgt == src:
+            continue  # EQUAL literals, the usual case (part `a` against `a`)
+        if i == _UPDATE and update_done:
+            continue
+        relation = compare_attribute(src, tgt)
+        if relation in _PASS:
+            continue
+        if tgt is ANY:
+            rank = MEDIUM
+            notes += (f"{ATTRIBUTES[i]} not given by the installed CPE (criterion: {_show(src)})",)
+        elif isinstance(tgt, Wildcard) and isinstance(src, str) and tgt.matches(src):
+            rank = MEDIUM
+            notes += (f"installed {ATTRIBUTES[i]} given only as the pattern {tgt.text}",)
+        elif (
+            i == _UPDATE
+            and isinstance(tgt, str)
+            and isinstance(src, str)
+            and version_key(tgt) == version_key(src)
+        ):
+            # The dictionary spells one patch level several ways (`sudo 1.9.5:p1` and
+            # `1.9.5:patch1` are both NVD names): equal as versions, not as CPE strings.
+            rank = MEDIUM
+            notes += (f"installed update {tgt} read as {src}",)
+        else:
+            return None
+    return Hit(crit, entry, rank, notes)
+
+
+def _version(crit: Criterion, cpe: Cpe, tkey: VersionKey) -> tuple[int, str, bool] | None:
+    """(rank, note, update already accounted for) for the version attribute, or None."""
+    sv = crit.cpe.version
+    tv = cpe.version
+    if crit.has_range:
+        if tv is ANY:
+            return MEDIUM, "version unknown: the installed CPE gives none", False
+        if isinstance(tv, Wildcard):
+            return MEDIUM, f"installed version given only as the pattern {tv.text}", False
+        if tv is NA:
+            return None
+        key = tkey or version_key(tv)
+        start = crit.start_key
+        if start is not None and (key < start if crit.start_incl else key <= start):
+            return None
+        end = crit.end_key
+        if end is not None and (key > end if crit.end_incl else key >= end):
+            return None
+        if sv is ANY:
+            return HIGH, "", False
+        # A criterion with both a fixed version and a range (reported at compile time):
+        # the fixed version must hold as well, checked below.
+    if sv is ANY:
+        return HIGH, "", False
+    if sv is NA:
+        if tv is NA:
+            return HIGH, "", False
+        if tv is ANY:
+            return MEDIUM, "version unknown: the installed CPE gives none (criterion: '-')", False
+        return None
+    if isinstance(sv, Wildcard):
+        if isinstance(tv, str) and sv.matches(tv):
+            return HIGH, "", False
+        if tv is ANY:
+            return MEDIUM, "version unknown: the installed CPE gives none", False
+        return None
+    if isinstance(tv, str):
+        if tv == sv:
+            return HIGH, "", False
+        key = tkey or version_key(tv)
+        if key == crit.version_key:
+            return MEDIUM, f"installed version {tv} read as {sv}", False
+        if key == crit.combined_key and (cpe.update is ANY or cpe.update is NA):
+            return MEDIUM, f"installed version {tv} read as {sv} update {crit.cpe.update}", True
+        return None
+    if tv is ANY:
+        return MEDIUM, "version unknown: the installed CPE gives none", False
+    if isinstance(tv, Wildcard) and isinstance(sv, str) and tv.matches(sv):
+        return MEDIUM, f"installed version given only as the pattern {tv.text}", False
+    return None
+
+
+def _show(value: object) -> str:
+    if value is ANY:
+        return "*"
+    if value is NA:
+        return "-"
+    if isinstance(value, Wildcard):
+        return value.text
+    return str(value)
+
+
+# ------------------------------------------------------------------------------ configurations
+
+
+def node_rank(node: Node, best: Mapping[int, int]) -> int:
+    if node.operator == "AND":
+        missing = node.broken or not node.criteria
+        rank = 0 if missing else min(best.get(i, 0) for i in node.criteria)
+    else:
+        rank = max((best.get(i, 0) for i in node.criteria), default=0)
+    if node.negate:
+        return 0 if node.broken else HIGH - rank
+    return rank
+
+
+def config_rank(cfg: Configuration, best: Mapping[int, int]) -> int:
+    """0 when the configuration is false on these facts, else its confidence rank."""
+    ranks = [node_rank(n, best) for n in cfg.nodes]
+    if not ranks:
+        rank = 0
+    elif cfg.operator == "AND":
+        rank = min(ranks)
+    else:
+        rank = max(ranks)
+    return HIGH - rank if cfg.negate else rank
+
+
+def tree_matches(
+    vuln: CompiledVuln, hits: Mapping[int, Sequence[Hit]]
+) -> dict[Hashable, tuple[int, Hit, tuple[str, ...]]]:
+    """Evaluate every configuration on the hits of one asset tree.
+
+    Returns, per asset ref, the best (rank, vulnerable hit, platform notes) among the true
+    configurations; `hits` maps criterion index to the tree's hits on it.
+    """
+    best = {ci: max(h.rank for h in hs) for ci, hs in hits.items() if hs}
+    out: dict[Hashable, tuple[int, Hit, tuple[str, ...]]] = {}
+    for cfg in vuln.configurations:
+        rank = config_rank(cfg, best)
+        if rank == 0 or cfg.negate:
+            continue
+        for node in cfg.nodes:
+            if node.negate:
+                continue
+            for ci in node.criteria:
+                crit = vuln.criteria[ci]
+                if not crit.vulnerable:
+                    continue
+                for hit in hits.get(ci, ()):
+                    r = min(hit.rank, rank)
+                    previous = out.get(hit.entry.ref)
+                    if previous is None or r > previous[0]:
+                        out[hit.entry.ref] = (r, hit, _platform(vuln, cfg, hit, hits))
+    return out
+
+
+def _platform(
+    vuln: CompiledVuln, cfg: Configuration, own: Hit, hits: Mapping[int, Sequence[Hit]]
+) -> tuple[str, ...]:
+    """Words for the other criteria that made an AND configuration (or AND node) true."""
+    if cfg.simple:
+        return ()
+    words = []
+    for node in cfg.nodes:
+        if node.negate:
+            words.append("and none of " + " / ".join(vuln.criteria[i].text for i in node.criteria))
+            continue
+        if own.crit.index in node.criteria:
+            if node.operator != "AND":
+                continue
+            groups = [list(hits.get(i, ())) for i in node.criteria if i != own.crit.index]
+        else:
+            groups = [[h for i in node.criteria for h in hits.get(i, ())]]
+        for found in groups:
+            if found:
+                h = max(found, key=lambda x: x.rank)
+                words.append(f"condition {h.crit.text} met by {h.entry.asset_id} ({h.entry.text})")
+    return tuple(words)
+
+
+def _installed(cpe: Cpe) -> str:
+    version = cpe.version
+    if version is ANY:
+        text = "version unknown"
+    elif version is NA:
+        text = "'-' (no version)"
+    else:
+        text = _show(version)
+    if isinstance(cpe.update, str):
+        text += f" update {cpe.update}"
+    return text
+
+
+def make_match(vuln: CompiledVuln, rank: int, hit: Hit, platform: tuple[str, ...] = ()) -> Match:
+    """The Match record for a vulnerable hit, with its reason in words."""
+    crit = hit.crit
+    entry = hit.entry
+    if not entry.installed:
+        entry.installed = _installed(entry.cpe)
+    reason = f"{crit.reason_head}; installed {entry.installed}"
+    if hit.notes or platform:
+        reason = "; ".join((reason, *hit.notes, *platform))
+    return Match(
+        asset=entry.asset_id,
+        vulnerability=vuln.id,
+        source=vuln.source,
+        confidence=CONFIDENCE[rank],
+        reason=reason,
+        criterion=crit.text,
+        version_range=crit.version_range,
+    )
