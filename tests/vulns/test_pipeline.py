@@ -39,9 +39,11 @@ def test_kev_listed_cve_on_an_internet_facing_server_raises_an_act_alert_with_it
     assert alert.ack_due_at is not None
     assert alert.decision["exploitation"] == "active"
     assert any("KEV" in line for line in alert.decision["explanation"])
-    # NVD and the CVE 5 record (CISA's ADP CPEs) both describe it: one row per source.
-    assert {r.source for r in alert.affected.all()} >= {"nvd"}
-    row = alert.affected.get(source="nvd")
+    # NVD and the CVE 5 record (CISA's ADP CPEs) both describe it: one row for the asset, NVD's
+    # exact CPE match winning, CVE 5 as corroboration.
+    row = alert.affected.get()
+    assert row.source == "nvd"
+    assert [c["source"] for c in row.corroboration] == ["cve5"]
     assert row.asset.external_id == "portal"
     assert row.confidence == "high"
     assert "2.4.59" in row.reason

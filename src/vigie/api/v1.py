@@ -5,7 +5,6 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -34,7 +33,15 @@ from vigie.tenancy.access import (
 from vigie.tenancy.models import Membership, Organisation
 from vigie.tenancy.roles import Cap
 from vigie.vulns import alerting
-from vigie.vulns.models import OPEN_STATES, Alert, AlertState, EpssScore, KevListing, Vulnerability
+from vigie.vulns.models import (
+    OPEN_STATES,
+    Alert,
+    AlertState,
+    EpssScore,
+    KevListing,
+    Vulnerability,
+    affected_assets_count,
+)
 from vigie.vulns.ssvc_text import explanation_lines
 
 api = NinjaAPI(
@@ -498,15 +505,28 @@ api.add_router("/organisations", inventory)
 alerts_router = Router(tags=["alerts"])
 
 
+class CorroborationOut(Schema):
+    source: str
+    confidence: str
+    criterion: str
+    version_range: str
+    reason: str
+
+
 class AlertAssetOut(Schema):
     asset: str
     name: str
     kind: str
     location: str
-    source: str
+    source: str = Field(description="the feed whose match wins (most confident, most precise)")
     confidence: str
     priority: str
     reason: str
+    criterion: str
+    version_range: str
+    corroboration: list[CorroborationOut] = Field(
+        description="the other feeds that match this asset too, best first"
+    )
     active: bool
     suppressed_by: str
 
@@ -533,6 +553,7 @@ class AlertOut(Schema):
     escalation_level: int
     explanation: list[str]
     cvss: float | None
+    affected_assets: int = Field(description="distinct assets affected now")
     url: str
 
 
@@ -566,6 +587,9 @@ def _alert_out(alert: Alert, detail: bool = False) -> dict[str, Any]:
         "escalation_level": alert.escalation_level,
         "explanation": explanation_lines(alert.decision),
         "cvss": alert.vulnerability.cvss_score,
+        "affected_assets": (
+            alert.assets_count if hasattr(alert, "assets_count") else alerting.affected_count(alert)
+        ),
         "url": f"{settings.VIGIE_BASE_URL}/o/{alert.organisation.slug}/alerts/{alert.pk}/",
     }
     if detail:
@@ -580,10 +604,22 @@ def _alert_out(alert: Alert, detail: bool = False) -> dict[str, Any]:
                 "confidence": row.confidence,
                 "priority": row.priority,
                 "reason": row.reason,
+                "criterion": row.criterion,
+                "version_range": row.version_range,
+                "corroboration": [
+                    {
+                        "source": str(other.get("source", "")),
+                        "confidence": str(other.get("confidence", "")),
+                        "criterion": str(other.get("criterion", "")),
+                        "version_range": str(other.get("version_range", "")),
+                        "reason": str(other.get("reason", "")),
+                    }
+                    for other in row.corroboration or []
+                ],
                 "active": row.active,
                 "suppressed_by": row.suppressed_by,
             }
-            for row in alert.affected.select_related("asset")
+            for row in alert.affected.select_related("asset").order_by("-active", "asset__name")
         ]
         out["events"] = [
             {
@@ -611,6 +647,7 @@ def list_alerts(request: HttpRequest, slug: str, filters: Query[AlertFilter]) ->
         alerts = alerts.filter(state=state)
     if filters.priority:
         alerts = alerts.filter(priority=filters.priority)
+    alerts = alerts.annotate(assets_count=affected_assets_count())
     return [_alert_out(a) for a in alerts.order_by("-first_seen")[:5000]]
 
 
@@ -662,7 +699,7 @@ def get_exposure(request: HttpRequest, slug: str, vuln_id: str) -> list[dict[str
             vulnerability__vuln_id=vuln_id.upper(),
         )
         .select_related("organisation")
-        .annotate(assets_count=Count("affected", filter=Q(affected__active=True)))
+        .annotate(assets_count=affected_assets_count())
     )
     return [
         {

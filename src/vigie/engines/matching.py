@@ -98,18 +98,53 @@ def match_records(
     return list(found.values())
 
 
+def match_order(match: Match) -> tuple[int, int, str, str, str, str]:
+    """Sort key of the matches of one (asset, vulnerability), best first.
+
+    The most confident match wins, then the most precise feed; the rest only breaks ties, so
+    that the winner never depends on the order in which feeds were read (the platform reads
+    them from the database, `vigie vulns match` from files, and both must agree).
+    """
+    return (
+        -CONFIDENCE_RANK[match.confidence],
+        -source_rank(match.source),
+        match.source,
+        match.criterion,
+        match.version_range,
+        match.reason,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PairMatches:
+    """Every feed's match of one (asset, vulnerability): the winner and its corroboration."""
+
+    best: Match
+    others: tuple[Match, ...] = ()  # one per other source, best first
+
+
+def group_per_pair(matches: Iterable[Match]) -> list[PairMatches]:
+    """The matches grouped per (asset, vulnerability), in the order pairs first appear.
+
+    Each group keeps one match per source (the best of that source), ordered by `match_order`.
+    """
+    grouped: dict[tuple[str, str], list[Match]] = {}
+    for match in matches:
+        grouped.setdefault((match.asset, match.vulnerability.upper()), []).append(match)
+    pairs: list[PairMatches] = []
+    for group in grouped.values():
+        group.sort(key=match_order)
+        per_source: dict[str, Match] = {}
+        for match in group:
+            per_source.setdefault(match.source, match)
+        ordered = list(per_source.values())
+        pairs.append(PairMatches(best=ordered[0], others=tuple(ordered[1:])))
+    return pairs
+
+
 def best_per_pair(matches: Iterable[Match]) -> list[Match]:
     """One match per (asset, vulnerability): the most confident, then the most precise feed."""
-    best: dict[tuple[str, str], Match] = {}
-    for match in matches:
-        key = (match.asset, match.vulnerability)
-        current = best.get(key)
-        if current is None or (
-            CONFIDENCE_RANK[match.confidence],
-            source_rank(match.source),
-        ) > (CONFIDENCE_RANK[current.confidence], source_rank(current.source)):
-            best[key] = match
-    return list(best.values())
+    return [pair.best for pair in group_per_pair(matches)]
 
 
 def merged_record(records: Sequence[VulnRecord]) -> VulnRecord:
@@ -192,6 +227,43 @@ def prioritise(
         )
         prioritised.append(Prioritised(match, decision))
     return Outcome(kept=prioritised, suppressed=result.suppressed if result is not None else [])
+
+
+@dataclass(frozen=True, slots=True)
+class PrioritisedPair:
+    """One (asset, vulnerability) that stays affected: the winning match, the other feeds that
+    agree, and the SSVC decision (the same for every feed: it depends on the vulnerability and
+    the asset, not on who described the match)."""
+
+    best: Match
+    others: tuple[Match, ...]
+    decision: Decision
+
+
+def per_pair(outcome: Outcome) -> list[PrioritisedPair]:
+    """The kept matches of `prioritise`, one per (asset, vulnerability), for the CLI and the
+    platform alike.
+
+    VEX and SSVC run on every feed's match first; grouping afterwards means a feed whose match
+    is closed never hides another feed's match of the same pair.
+    """
+    decisions = {item.match: item.decision for item in outcome.kept}
+    return [
+        PrioritisedPair(best=pair.best, others=pair.others, decision=decisions[pair.best])
+        for pair in group_per_pair(item.match for item in outcome.kept)
+    ]
+
+
+def suppressed_pairs(outcome: Outcome) -> dict[tuple[str, str], Suppression]:
+    """The (asset, vulnerability id in upper case) pairs VEX closed, none of whose matches was
+    kept, with the statement that closed the best of them."""
+    kept = {(item.match.asset, item.match.vulnerability.upper()) for item in outcome.kept}
+    closed: dict[tuple[str, str], Suppression] = {}
+    for suppression in sorted(outcome.suppressed, key=lambda s: match_order(s.match)):
+        key = (suppression.match.asset, suppression.match.vulnerability.upper())
+        if key not in kept:
+            closed.setdefault(key, suppression)
+    return closed
 
 
 def by_id(records: Iterable[VulnRecord]) -> dict[str, list[VulnRecord]]:

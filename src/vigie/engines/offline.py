@@ -1,7 +1,9 @@
 """`vigie vulns match`: match an inventory file against feed files, offline, no database.
 
 Output rows follow docs (INTERFACES.md): one object per (asset, vulnerability) pair with
-`asset`, `vulnerability`, `source`, `confidence`, `priority`, `reason`, plus the explanation.
+`asset`, `vulnerability`, `source`, `confidence`, `priority`, `reason`, plus the explanation and
+`corroboration`: the other feeds that match the same pair (the platform's alert rows hold the
+same winner and the same corroboration, through `engines.matching.per_pair`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from vigie.engines.feeds import FeedContent, apply_nvd_overrides, iter_feed_paths, load_feed_file
 from vigie.engines.inventory import load_inventory
-from vigie.engines.matching import best_per_pair, by_id, match_records, prioritise
+from vigie.engines.matching import by_id, match_records, per_pair, prioritise, suppressed_pairs
 from vigie.engines.prioritise.ssvc import priority_rank
 from vigie.engines.records import EpssScore, InputError, KevEntry
 
@@ -100,7 +102,7 @@ def run_offline_match(
         kev[entry.cve.upper()].append(entry)
     epss: dict[str, EpssScore] = {score.cve.upper(): score for score in content.epss}
     outcome = prioritise(
-        best_per_pair(matches),
+        matches,
         records=records,
         assets=assets,
         kev=kev,
@@ -108,8 +110,8 @@ def run_offline_match(
         vex=content.vex,
     )
     rows = []
-    for item in outcome.kept:
-        match, decision = item.match, item.decision
+    for pair in per_pair(outcome):
+        match, decision = pair.best, pair.decision
         vuln_id = match.vulnerability.upper()
         listings = kev.get(vuln_id, [])
         score = epss.get(vuln_id)
@@ -131,13 +133,23 @@ def run_offline_match(
                 "epss": score.epss if score else None,
                 "cvss": best_cvss.base_score if best_cvss else None,
                 "cvss_vector": best_cvss.vector if best_cvss else None,
+                "corroboration": [
+                    {
+                        "source": other.source,
+                        "confidence": other.confidence,
+                        "criterion": other.criterion,
+                        "version_range": other.version_range,
+                    }
+                    for other in pair.others
+                ],
             }
         )
     rows.sort(key=lambda r: (-priority_rank(str(r["priority"])), r["asset"], r["vulnerability"]))
+    suppressed = len(suppressed_pairs(outcome))  # pairs, as rows are, not one per feed
     return OfflineReport(
         rows=rows,
         warnings=warnings,
-        suppressed=len(outcome.suppressed),
+        suppressed=suppressed,
         stats={
             "assets": len(assets),
             "vulnerabilities": len(records),
@@ -145,6 +157,6 @@ def run_offline_match(
             "epss": len(content.epss),
             "vex": len(content.vex),
             "matches": len(rows),
-            "suppressed_by_vex": len(outcome.suppressed),
+            "suppressed_by_vex": suppressed,
         },
     )

@@ -110,8 +110,9 @@ def asset_list(request: HttpRequest, org: str) -> HttpResponseBase:
         response["Content-Disposition"] = f'attachment; filename="inventory-{org}-{stamp}.csv"'
         return response
     assets = assets.annotate(
+        # Alerts, not alert rows: each alert once, however many feeds describe the asset.
         open_alerts=Count(
-            "alerts",
+            "alerts__alert",
             filter=Q(
                 alerts__active=True,
                 alerts__alert__state__in=["new", "acknowledged", "in_remediation"],

@@ -23,13 +23,14 @@ from django.utils.translation import gettext as _
 
 from vigie.audit.log import record as audit
 from vigie.core.bulk import update_rows
-from vigie.engines.matching import Outcome
+from vigie.engines.matching import Outcome, group_per_pair, per_pair, suppressed_pairs
 from vigie.engines.prioritise.ssvc import Decision, priority_rank
 from vigie.inventory.models import Asset
 from vigie.notify import outbox
 from vigie.tenancy.access import OrgAccess
 from vigie.tenancy.models import Membership, Organisation
 from vigie.tenancy.roles import Cap, Role
+from vigie.vulns.corroboration import set_matches, unevaluated_matches
 from vigie.vulns.models import (
     OPEN_STATES,
     Alert,
@@ -38,6 +39,7 @@ from vigie.vulns.models import (
     AlertPolicy,
     AlertState,
     Vulnerability,
+    affected_assets_count,
 )
 
 logger = logging.getLogger(__name__)
@@ -143,8 +145,10 @@ def apply(
 ) -> Change:
     """Bring one establishment's alert for one vulnerability in line with the latest matches.
 
-    Called inside a transaction. `sources` are the feeds that were evaluated: rows of other
-    feeds are left as they are.
+    Called inside a transaction. One row per asset (engines.matching.per_pair, as
+    `vigie vulns match`): the best feed's match, the other feeds as corroboration. `sources`
+    are the feeds that were evaluated: what other feeds said of an asset is kept as it was, and
+    still keeps the asset affected when no evaluated feed matches it any more.
     """
     now = timezone.now()
     alert = (
@@ -165,42 +169,56 @@ def apply(
             state_changed_at=now,
         )
         created = True
-    rows = {} if created else {(r.asset_id, r.source): r for r in alert.affected.all()}
-    was_active = {key for key, row in rows.items() if row.active}
-    seen: set[tuple[int, str]] = set()
+    rows = {} if created else {r.asset_id: r for r in alert.affected.all()}
+    was_active = {asset_id for asset_id, row in rows.items() if row.active}
+    seen: set[int] = set()
     new_assets: list[Asset] = []
     worst: Decision | None = None
-    for item in outcome.kept:
-        match, decision = item.match, item.decision
-        asset = assets[match.asset]
-        key = (asset.pk, match.source)
-        seen.add(key)
+    for pair in per_pair(outcome):
+        decision = pair.decision
+        asset = assets[pair.best.asset]
+        seen.add(asset.pk)
         if worst is None or priority_rank(decision.priority) > priority_rank(worst.priority):
             worst = decision
-        row = rows.get(key)
+        row = rows.get(asset.pk)
         if row is None:
-            row = AlertAsset(alert=alert, asset=asset, source=match.source, first_seen=now)
-            rows[key] = row
-        if key not in was_active:
+            row = rows[asset.pk] = AlertAsset(alert=alert, asset=asset, first_seen=now)
+        if asset.pk not in was_active:
             new_assets.append(asset)
-        row.confidence = match.confidence
-        row.reason = match.reason
-        row.criterion = match.criterion[:500]
-        row.version_range = match.version_range[:300]
+        # Feeds not evaluated this time still compete with what they said last time.
+        unevaluated = (
+            unevaluated_matches(row, pair.best.asset, pair.best.vulnerability, sources)
+            if row.pk is not None
+            else []
+        )
+        set_matches(row, group_per_pair([pair.best, *pair.others, *unevaluated])[0])
         row.priority = decision.priority
         row.decision = _decision_json(decision, with_text=False)
         row.active = True
         row.suppressed_by = ""
         row.last_seen = now
-    suppressed = {}
-    for suppression in outcome.suppressed:
-        asset = assets[suppression.match.asset]
-        suppressed[(asset.pk, suppression.match.source)] = suppression.explanation
-    for key, row in rows.items():
-        if key in seen or row.source not in sources:
+    closed = {
+        assets[asset_key].pk: suppression.explanation
+        for (asset_key, _vuln), suppression in suppressed_pairs(outcome).items()
+    }
+    for asset_id, row in rows.items():
+        if asset_id in seen:
+            continue
+        if not row.active:
+            if row.source in sources:
+                row.suppressed_by = closed.get(asset_id, "")
+            continue
+        # A VEX statement is about the asset, whichever feed matched it: it closes the row.
+        remaining = (
+            []
+            if asset_id in closed
+            else unevaluated_matches(row, str(asset_id), vulnerability.vuln_id, sources)
+        )
+        if remaining:
+            set_matches(row, group_per_pair(remaining)[0])
             continue
         row.active = False
-        row.suppressed_by = suppressed.get(key, "")
+        row.suppressed_by = closed.get(asset_id, "")
     if worst is None and created:
         return Change.NONE  # everything was closed by VEX before any alert existed
 
@@ -224,10 +242,12 @@ def apply(
         AlertAsset,
         known_rows,
         [
+            "source",
             "confidence",
             "reason",
             "criterion",
             "version_range",
+            "corroboration",
             "priority",
             "decision",
             "active",
@@ -247,14 +267,14 @@ def apply(
         return change
     if not active:
         if alert.is_open:
-            reason = "vex" if suppressed else "no_longer_affected"
+            reason = "vex" if closed else "no_longer_affected"
             _close(alert, AlertState.RESOLVED, reason, now)
             _event(
                 alert,
-                "closed_by_vex" if suppressed else "no_longer_affected",
+                "closed_by_vex" if closed else "no_longer_affected",
                 from_state=AlertState.NEW,
                 to_state=AlertState.RESOLVED,
-                suppressed=list(suppressed.values())[:10],
+                suppressed=list(closed.values())[:10],
             )
             return Change.CLOSED
         alert.save()
@@ -438,6 +458,7 @@ def _payload(alert: Alert, assets: Iterable[Asset]) -> dict[str, Any]:
         "state": alert.state,
         "cvss": vuln.cvss_score,
         "explanation": alert.decision.get("explanation", []),
+        "affected_assets": affected_count(alert),
         "assets": [
             {
                 "id": a.external_id,
@@ -451,6 +472,12 @@ def _payload(alert: Alert, assets: Iterable[Asset]) -> dict[str, Any]:
         "ack_due_at": alert.ack_due_at.isoformat() if alert.ack_due_at else None,
         "url": f"{settings.VIGIE_BASE_URL}/o/{alert.organisation.slug}/alerts/{alert.pk}/",
     }
+
+
+def affected_count(alert: Alert) -> int:
+    """How many distinct assets the alert affects now (one row per asset; distinct all the same,
+    so that the count never depends on how rows are stored)."""
+    return AlertAsset.objects.filter(alert=alert, active=True).values("asset_id").distinct().count()
 
 
 def _notify(alert: Alert, event: str, assets: Iterable[Asset]) -> None:
@@ -567,7 +594,12 @@ def send_daily_digests(now: datetime | None = None) -> int:
     ).distinct()
     for organisation in organisations:
         alerts = Alert.objects.filter(organisation=organisation).select_related("vulnerability")
-        new = list(alerts.filter(first_seen__gte=since).exclude(priority__in=IMMEDIATE)[:100])
+        new = list(
+            alerts.filter(first_seen__gte=since)
+            .exclude(priority__in=IMMEDIATE)
+            .annotate(assets_count=affected_assets_count())
+            .order_by("-first_seen")[:100]
+        )
         open_counts = {
             priority: alerts.filter(state__in=OPEN_STATES, priority=priority).count()
             for priority in ("act", "attend", "track*", "track")
@@ -584,6 +616,7 @@ def send_daily_digests(now: datetime | None = None) -> int:
                     "vulnerability": a.vulnerability.vuln_id,
                     "title": a.vulnerability.title,
                     "priority": a.priority,
+                    "assets": a.assets_count,
                 }
                 for a in new
             ],

@@ -256,6 +256,18 @@ def _candidates(
     for vuln_id, org_id in open_alerts:
         if only_orgs is None or org_id in only_orgs:
             found[vuln_id].setdefault(org_id, set())
+    # And so must the assets it affects today, whatever their keys: when the feed that brought
+    # an asset in stops matching, another feed of the same CVE may still match it (a CVE 5
+    # record naming a product without its vendor shares no key with the asset), and the row
+    # must stay with that feed rather than close.
+    affected = AlertAsset.objects.filter(
+        alert__vulnerability__in=list(vulns.values()),
+        alert__state__in=OPEN_STATES,
+        active=True,
+    ).values_list("alert__vulnerability__vuln_id", "alert__organisation_id", "asset_id")
+    for vuln_id, org_id, asset_id in affected:
+        if only_orgs is None or org_id in only_orgs:
+            found[vuln_id][org_id].add(asset_id)
     return found
 
 

@@ -234,7 +234,12 @@ class Alert(models.Model):
 
 
 class AlertAsset(models.Model):
-    """An asset an alert covers, with why it matched (one row per matching source)."""
+    """An asset an alert covers: one row per asset, whatever the number of feeds that match it.
+
+    The winning match (most confident, then most precise feed: engines.matching.match_order)
+    fills source, confidence, reason, criterion and version_range; the other feeds that match
+    the same asset are listed in `corroboration`, best first.
+    """
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="affected")
     asset = models.ForeignKey("inventory.Asset", on_delete=models.CASCADE, related_name="alerts")
@@ -243,6 +248,8 @@ class AlertAsset(models.Model):
     reason = models.TextField()
     criterion = models.CharField(max_length=500, blank=True)
     version_range = models.CharField(max_length=300, blank=True)
+    # [{"source", "confidence", "criterion", "version_range", "reason"}, ...]
+    corroboration = models.JSONField(default=list, blank=True)
     priority = models.CharField(max_length=8, choices=Priority.choices)
     decision = models.JSONField(default=dict)
     active = models.BooleanField(default=True)
@@ -252,14 +259,17 @@ class AlertAsset(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["alert", "asset", "source"], name="alert_asset_unique_per_source"
-            )
+            models.UniqueConstraint(fields=["alert", "asset"], name="alert_asset_unique_per_asset")
         ]
         indexes = [models.Index(fields=["asset", "active"])]
 
     def __str__(self) -> str:
         return f"{self.alert_id}: {self.asset_id} ({self.source})"
+
+
+def affected_assets_count() -> models.Count:
+    """Annotation of alerts: the distinct assets they affect now (what every count shows)."""
+    return models.Count("affected__asset", filter=models.Q(affected__active=True), distinct=True)
 
 
 class AlertEvent(models.Model):

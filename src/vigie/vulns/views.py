@@ -38,6 +38,7 @@ from vigie.vulns.models import (
     KevListing,
     Priority,
     Vulnerability,
+    affected_assets_count,
 )
 from vigie.vulns.ssvc_text import explanation_lines
 
@@ -116,10 +117,7 @@ def _filtered(access: OrgAccess, data: dict[str, Any]) -> QuerySet[Alert]:
     if data.get("overdue"):
         alerts = alerts.filter(state__in=OPEN_STATES, remediation_due_at__lt=timezone.now())
     kev = KevListing.objects.filter(cve=OuterRef("vulnerability__vuln_id"))
-    return alerts.annotate(
-        assets_count=Count("affected", filter=Q(affected__active=True), distinct=True),
-        in_kev=Exists(kev),
-    )
+    return alerts.annotate(assets_count=affected_assets_count(), in_kev=Exists(kev))
 
 
 def _ordered(alerts: QuerySet[Alert]) -> list[Alert]:
@@ -164,7 +162,7 @@ def _alert_for(access: OrgAccess, alert_id: int) -> Alert:
 def alert_detail(request: HttpRequest, org: str, alert_id: int) -> HttpResponse:
     access = org_access(request.user, org)
     alert = _alert_for(access, alert_id)
-    affected = (
+    affected = list(
         AlertAsset.objects.filter(alert=alert)
         .select_related("asset", "asset__parent")
         .order_by("-active", "asset__name")
@@ -183,6 +181,7 @@ def alert_detail(request: HttpRequest, org: str, alert_id: int) -> HttpResponse:
             "alert": alert,
             "vuln": alert.vulnerability,
             "affected": affected,
+            "affected_count": sum(1 for row in affected if row.active),
             "kev": kev,
             "epss": EpssScore.objects.filter(cve=alert.vulnerability.vuln_id).first(),
             "explanation": explanation_lines(alert.decision),
@@ -316,13 +315,15 @@ def exposure_detail(request: HttpRequest, org: str, vuln_id: str) -> HttpRespons
         _sector_alerts(access)
         .filter(vulnerability=vuln)
         .select_related("organisation", "acknowledged_by")
-        .annotate(assets_count=Count("affected", filter=Q(affected__active=True)))
+        .annotate(assets_count=affected_assets_count())
         .order_by("state", "organisation__name")
     )
+    # Each asset once, whatever the number of rows or feeds that name it.
     kinds = Counter(
-        AlertAsset.objects.filter(alert__in=alerts, active=True).values_list(
-            "asset__kind", flat=True
-        )
+        kind
+        for _asset, kind in AlertAsset.objects.filter(alert__in=alerts, active=True)
+        .values_list("asset_id", "asset__kind")
+        .distinct()
     )
     kind_labels = dict(Asset._meta.get_field("kind").choices or [])
     kind_bars = bars((kind_labels.get(k, k), n) for k, n in kinds.most_common())
