@@ -7,13 +7,15 @@ compare first, so a pair that shares no key can never match:
 
 * `cpe`    "vendor:product" of a CPE (NVD configurations, installed CPEs);
 * `cpe_vendor`  "vendor" of a criterion whose product is a pattern (`cpe:...:acme:*_server:...`);
-* `vendor` a canonical vendor key from names.vendor_keys (advisories naming products);
+* `vendor` a canonical vendor key from names.vendor_keys (advisories naming products), with the
+  related companies of an advisory's vendor, and the misspelling keys of vendors the alias table
+  does not know (`~h:`/`~t:`, names.fuzzy_lookup_keys; assets identified by names alone);
 * `purl`   "pkg:type/namespace/name" normalised per package type.
 """
 
 from __future__ import annotations
 
-from vigie.engines.advisories.names import family_keys, infer_vendor, vendor_keys
+from vigie.engines.advisories.device_match import asset_lookup_keys, product_lookup_keys
 from vigie.engines.advisories.package_match import purl_key
 from vigie.engines.cpe.configurations import compile_configurations
 from vigie.engines.cpe.names import CpeError, Wildcard, parse_cpe
@@ -33,9 +35,7 @@ def asset_keys(asset: AssetRecord) -> set[MatchKey]:
         if isinstance(cpe.vendor, str) and isinstance(cpe.product, str):
             keys.add(("cpe", f"{cpe.vendor}:{cpe.product}"))
             keys.add(("cpe_vendor", cpe.vendor))
-    vendor = asset.vendor.strip() or infer_vendor(asset.product or asset.name) or ""
-    if vendor:
-        keys.update(("vendor", key) for key in vendor_keys(vendor))
+    keys.update(("vendor", key) for key in asset_lookup_keys(asset))
     for purl in asset.purls:
         parsed = purl_key(purl)
         if parsed is not None:
@@ -61,8 +61,7 @@ def record_keys(record: VulnRecord) -> set[MatchKey]:
     for product in record.named_products:
         if product.status not in MATCHING_STATUSES:
             continue
-        found = vendor_keys(product.vendor)
-        keys.update(("vendor", key) for key in found | family_keys(found))
+        keys.update(("vendor", key) for key in product_lookup_keys(product))
     for package in record.packages:
         if package.status not in MATCHING_STATUSES:
             continue

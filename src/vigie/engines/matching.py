@@ -82,10 +82,15 @@ def match_records(
     if named:
         devices = DeviceIndex(assets)
         for record in named:
+            # The products the whole advisory names tell its devices apart; a record read
+            # before it carried them falls back on its own products.
+            siblings = record.document_products or tuple(
+                dict.fromkeys((p.vendor, p.product) for p in record.named_products)
+            )
             for product in record.named_products:
                 if product.status not in MATCHING_STATUSES:
                     continue
-                for asset, device_match in devices.match(product):
+                for asset, device_match in devices.match(product, siblings):
                     keep(device_match.to_match(asset.id, record.id, record.source, product))
     if packaged:
         packages = PackageIndex(assets)

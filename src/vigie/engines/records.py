@@ -170,6 +170,10 @@ class VulnRecord:
     ssvc_technical_impact: str | None = None  # partial | total
     remediation: str = ""
     url: str = ""
+    # Every product the advisory document names without CPE or purl, whatever its status,
+    # as (vendor, product): the device matcher tells an asset that *is* one of them from a
+    # weaker likeness to another (`CARESCAPE B450` is the B450, not the Telemetry Server).
+    document_products: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,7 @@ def record_to_json(record: VulnRecord) -> dict[str, Any]:
         },
         "remediation": record.remediation,
         "url": record.url,
+        "document_products": [list(pair) for pair in record.document_products],
     }
 
 
@@ -113,4 +114,9 @@ def record_from_json(data: dict[str, Any]) -> VulnRecord:
         ssvc_technical_impact=ssvc.get("technical_impact"),
         remediation=data.get("remediation", ""),
         url=data.get("url", ""),
+        document_products=tuple(
+            (str(pair[0]), str(pair[1]))
+            for pair in data.get("document_products") or ()
+            if isinstance(pair, list | tuple) and len(pair) == 2
+        ),
     )

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-VendorRelationKind = Literal["same", "alias", "family", "unknown"]
+VendorRelationKind = Literal["same", "alias", "fuzzy", "family", "unknown"]
 
 # --- folding -------------------------------------------------------------------------------
 
@@ -82,6 +82,20 @@ def fold(text: str) -> str:
     ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c))
     ascii_text = ascii_text.lower().replace("&", " and ")
     return _NON_ALNUM.sub(" ", ascii_text).strip()
+
+
+def fold_keeping(text: str, keep: str, *, lower: bool = True) -> str:
+    """Like `fold`, but the characters of `keep` (e.g. `-./`) survive as themselves.
+
+    With `lower=False` the case is kept too (accents still go), for showing tokens as written.
+    """
+    text = repair_mojibake(text).translate(_SPECIAL_LETTERS)
+    decomposed = unicodedata.normalize("NFKD", text)
+    ascii_text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    ascii_text = ascii_text.replace("&", " and ")
+    if lower:
+        ascii_text = ascii_text.lower()
+    return re.sub(f"[^A-Za-z0-9{re.escape(keep)}]+", " ", ascii_text).strip()
 
 
 # --- vendors -------------------------------------------------------------------------------
@@ -152,6 +166,11 @@ _VENDOR_ALIASES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "BD CareFusion",
             "Cardinal Health CareFusion",
             "BD Biosciences",
+            "BD Rowa",
+            "Rowa",
+            "BD Kiestra",
+            "Kiestra",
+            "BD Pyxis",
         ),
     ),
     (
@@ -180,6 +199,11 @@ _VENDOR_ALIASES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "Philips Electronics",
             "Philips Electronics North America",
             "Philips Healthcare Informatics",
+            "Philips Respironics",
+            "Respironics",
+            "ATL Philips",
+            "Philips ATL",
+            "ATL Ultrasound",
         ),
     ),
     (
@@ -200,10 +224,14 @@ _VENDOR_ALIASES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "B. Braun Medical",
             "B Braun Melsungen",
             "BBraun",
+            "Braun",
             "B. Braun Medical Inc.",
         ),
     ),
-    ("Baxter", ("Baxter International", "Baxter Healthcare", "Baxter Healthcare Corporation")),
+    (
+        "Baxter",
+        ("Baxter International", "Baxter Healthcare", "Baxter Healthcare Corporation", "Gambro"),
+    ),
     (
         "Hillrom",
         (
@@ -213,10 +241,14 @@ _VENDOR_ALIASES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "Welch Allyn",
             "Welch-Allyn",
             "Mortara Instrument",
+            "Mortara",
             "Hillrom and ELI",
         ),
     ),
-    ("Medtronic", ("Medtronic plc", "Medtronic MiniMed", "Covidien")),
+    (
+        "Medtronic",
+        ("Medtronic plc", "Medtronic MiniMed", "Medtronic Diabetes", "Covidien", "Valleylab"),
+    ),
     ("Fresenius Kabi", ("Fresenius Kabi AG", "Fresenius Kabi USA")),
     ("Fresenius Medical Care", ("Fresenius Medical Care North America",)),
     ("Smiths Medical", ("ICU Medical", "Smiths Medical ASD", "Smiths Group Medical")),
@@ -240,6 +272,8 @@ _VENDOR_ALIASES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "St. Jude Medical",
             "St Jude Medical",
             "Saint Jude Medical",
+            "St Jude",
+            "St. Jude",
         ),
     ),
     (
@@ -252,7 +286,7 @@ _VENDOR_ALIASES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "Roche Molecular Systems",
         ),
     ),
-    ("Boston Scientific", ("Boston Scientific Corporation",)),
+    ("Boston Scientific", ("Boston Scientific Corporation", "Boston Sci", "BSci")),
     ("Santesoft", ("Sante", "Santesoft Ltd", "Sante Soft")),
     ("MicroDicom", ("Micro Dicom",)),
     ("OFFIS", ("OFFIS e.V.", "OFFIS DCMTK", "DCMTK")),
@@ -262,9 +296,9 @@ _VENDOR_ALIASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Change Healthcare", ("Change Healthcare Technologies",)),
     ("McKesson", ("McKesson Corporation", "McKesson Technology Solutions")),
     ("Natus", ("Natus Medical", "Natus Medical Incorporated")),
-    ("Capsule Technologies", ("Capsule Tech",)),
+    ("Capsule Technologies", ("Capsule Tech", "Philips Capsule", "Capsule")),
     ("Carestream", ("Carestream Health",)),
-    ("Contec Health", ("Contec Medical Systems",)),
+    ("Contec Health", ("Contec Medical Systems", "Contec", "Contec Medical")),
     ("Hamilton Medical", ("Hamilton Medical AG",)),
     ("Illumina", ()),
     ("Innokas", ("Innokas Yhtymä Oy", "Innokas Medical", "Innokas Yhtyma")),
@@ -278,7 +312,7 @@ _VENDOR_ALIASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Ypsomed", ("Ypsomed AG",)),
     ("i-SENS", ("iSENS", "i SENS")),
     ("SOOIL Developments", ("SOOIL", "SOOIL Development")),
-    ("BPL Medical Technologies", ("BPL Medical",)),
+    ("BPL Medical Technologies", ("BPL Medical", "BPL")),
     ("BeaconMedaes", ("Beacon Medaes",)),
     ("Softneta", ()),
     ("OpenClinic GA", ("OpenClinic",)),
@@ -322,7 +356,10 @@ _VENDOR_FAMILIES: tuple[tuple[str, ...], ...] = (
     ("Hillrom", "Baxter"),
     ("Change Healthcare", "McKesson"),
     ("Philips", "Capsule Technologies"),
-    ("Fresenius Kabi", "Fresenius Medical Care"),
+    ("Fresenius Kabi", "Fresenius Medical Care", "Fresenius"),
+    # Vyaire took over CareFusion's respiratory products; Philips bought Carestream's IT.
+    ("Vyaire Medical", "Becton Dickinson"),
+    ("Carestream", "Philips"),
     ("Silex Technology", "GE HealthCare"),
 )
 
@@ -398,7 +435,13 @@ def add_vendor_family(*names: str) -> None:
 
 def _clear_caches() -> None:
     # Called while the module is still being imported: the cached functions may not exist yet.
-    for name in ("vendor_keys", "product_name"):
+    for name in (
+        "vendor_keys",
+        "product_name",
+        "_vendor_relation",
+        "resolve_misspelt_vendor",
+        "misspelling",
+    ):
         cached = globals().get(name)
         if cached is not None:
             cached.cache_clear()
@@ -475,6 +518,100 @@ def vendor_spellings(keys: frozenset[str]) -> tuple[str, ...]:
 class VendorRelation:
     kind: VendorRelationKind
     explanation: str
+    via: str = ""  # fuzzy: `one_letter` or `doubled_letter`
+
+
+# --- misspelt vendors ----------------------------------------------------------------------
+#
+# "Nordallis Medical" in an advisory and "Nordalis Medical" in an inventory are one company.
+# When no spelling or alias agrees, two names of six or more letters (folded, suffixes dropped,
+# spaces removed) that differ by one edit (a letter replaced, added or dropped), or that agree
+# once doubled letters are collapsed, are taken for one vendor, and the matcher trusts it less.
+
+FUZZY_MIN_LENGTH = 6
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def _collapse(compact: str) -> str:
+    return _DOUBLED.sub(r"\1", compact)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Levenshtein distance exactly 1 (strings already known to differ)."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1 :] == b[i + 1 :]
+    return a[i:] == b[i + 1 :]
+
+
+@lru_cache(maxsize=1 << 16)
+def misspelling(a: str, b: str) -> str | None:
+    """`doubled_letter` or `one_letter` when two compact vendor names are one misspelt, else None.
+
+    A doubled letter may be collapsed in a name of six or more letters (`Abott` / `Abbott`); one
+    other edit needs six or more letters on both sides.
+    """
+    if a == b or max(len(a), len(b)) < FUZZY_MIN_LENGTH:
+        return None
+    if _collapse(a) == _collapse(b):
+        return "doubled_letter"
+    if min(len(a), len(b)) < FUZZY_MIN_LENGTH:
+        return None
+    if _one_edit(a, b) or _one_edit(_collapse(a), _collapse(b)):
+        return "one_letter"
+    return None
+
+
+def _compact_spellings(name: str, keys: frozenset[str]) -> set[str]:
+    found = {_compact(normalise_vendor(name))}
+    for key in keys:
+        found.add(_compact(key))
+        found.update(_compact(s) for s in _KEY_SPELLINGS.get(key, ()))
+    return {s for s in found if s}
+
+
+@lru_cache(maxsize=1 << 14)
+def resolve_misspelt_vendor(name: str) -> tuple[str, str] | None:
+    """(canonical key, how) of the one known vendor this unknown name misspells, if any."""
+    norm = normalise_vendor(name)
+    compact = _compact(norm)
+    if not compact or compact in _ALIAS_INDEX or len(compact) < FUZZY_MIN_LENGTH - 1:
+        return None
+    found: dict[str, str] = {}
+    for spelling, key in _ALIAS_INDEX.items():
+        how = misspelling(compact, spelling)
+        if how is not None:
+            found.setdefault(key, how)
+    if len(found) != 1:
+        return None  # nothing close, or close to two companies: not a guess to make
+    [(key, how)] = found.items()
+    return key, how
+
+
+def fuzzy_lookup_keys(name: str) -> frozenset[str]:
+    """Lookup keys under which a vendor meets its misspellings (empty for known vendors).
+
+    A known vendor needs none: a misspelling of it resolves to its canonical key. Two unknown
+    names within one edit keep at least one of their first three or last three letters (after
+    doubled letters are collapsed), so each gets `~h:` and `~t:` keys; the matcher then checks
+    the names themselves.
+    """
+    keys = vendor_keys(name)
+    if not keys or any(k in _KEY_SPELLINGS for k in keys):
+        return frozenset()
+    resolved = resolve_misspelt_vendor(name)
+    if resolved is not None:
+        return frozenset((resolved[0],))
+    compact = _collapse(_compact(normalise_vendor(name)))
+    if len(compact) < FUZZY_MIN_LENGTH - 1:
+        return frozenset()
+    return frozenset((f"~h:{compact[:3]}", f"~t:{compact[-3:]}"))
 
 
 def vendor_relation(asset_vendor: str, advisory_vendor: str) -> VendorRelation | None:
@@ -482,6 +619,11 @@ def vendor_relation(asset_vendor: str, advisory_vendor: str) -> VendorRelation |
 
     `unknown` means the advisory names no usable vendor (`n/a`, empty): the caller decides.
     """
+    return _vendor_relation(asset_vendor.strip(), advisory_vendor.strip())
+
+
+@lru_cache(maxsize=1 << 15)
+def _vendor_relation(asset_vendor: str, advisory_vendor: str) -> VendorRelation | None:
     advisory = vendor_keys(advisory_vendor)
     if not advisory:
         return VendorRelation("unknown", f"advisory names no vendor ({advisory_vendor!r})")
@@ -496,6 +638,16 @@ def vendor_relation(asset_vendor: str, advisory_vendor: str) -> VendorRelation |
         return VendorRelation(
             "family", f"vendor {asset_vendor} ~ {advisory_vendor} (related company, not the same)"
         )
+    for left in _compact_spellings(asset_vendor, asset):
+        for right in _compact_spellings(advisory_vendor, advisory):
+            how = misspelling(left, right)
+            if how is not None:
+                words = "a doubled letter" if how == "doubled_letter" else "one letter"
+                return VendorRelation(
+                    "fuzzy",
+                    f"vendor {asset_vendor} ≈ {advisory_vendor} (spelt differently: {words})",
+                    via=how,
+                )
     return None
 
 

@@ -26,7 +26,18 @@ What cannot be decided stays undecided: dates (`< april 1, 2018`), model lists
 (`882160 Gemini Dual`), prose (`Windows 10 Professional ...`) give kind `unparsable` and
 `contains()` returns None. Trailing qualifiers (`(integrated into GE MobileLink)`,
 `on Windows 8.1 with IIS 7.5`, `model 35700BAX`) are cut off into `note`: the bounds are used,
-the condition is reported, not checked.
+the condition is reported, not checked. The clauses that restrict where the versions apply
+(`on ...`, `with ...`, `running ...`, `model ...`) are also in `condition`, so that a matcher can
+trust such a match less; a value that *is* such a clause (`with wireless option`) is all versions
+under that condition.
+
+Tagged versions (`FWX 3.1`, `SR7.2`, `R7`, `Build 4567`, `HD 16`, `BT03`, `SV20.1`): letters in
+front of the number are a tag, compared as a tag; the number is compared as a version, and only
+with bounds carrying the same tag. `v`, `ver`, `version`, `rel`, `release`, `rev` mean no tag;
+`sw`/`software` and `fw`/`firmware` are tags that an untagged bound accepts (but not each other).
+A single letter followed by a dot is a version component, not a tag (Philips `B.06.18`, `C.03`).
+A version whose tag no bound carries (`SR7.2` against `<= 9.33`) is undecided (`contains` gives
+None and `tag_mismatch` says why), where an untagged order would have put it below every number.
 """
 
 from __future__ import annotations
@@ -49,6 +60,59 @@ _UPPER = ("<", "<=")
 _GENERIC_SCHEMES = frozenset({"generic", "all", "intdot", "semver", "lexicographic", "none"})
 
 
+_GENERIC_TAGS: dict[str, str] = {
+    "v": "",
+    "ver": "",
+    "vers": "",
+    "version": "",
+    "rel": "",
+    "release": "",
+    "rev": "",
+    "revision": "",
+    "sw": "sw",
+    "software": "sw",
+    "fw": "fw",
+    "firmware": "fw",
+}
+_UNTAGGED_COMPATIBLE = frozenset({"", "sw", "fw"})
+# Up to two words of letters before the number: `FWX 3.1`, `FWX version 3.1`, `SW 2.4`,
+# `Rel. 9.1`, `Build 4567`, `SR7.2`, `GEH-1.1`, `LPI 3.5.12.P30`.
+_TAGGED = re.compile(
+    r"^(?P<tag>[a-z]+(?:\s+[a-z]+)?)(?P<sep>\.\s*|\s+|-|(?=\d))(?P<rest>\d.*)$", re.IGNORECASE
+)
+
+
+# B. Braun numbers software `012U000040`: a product code, a region letter (U: United States,
+# L: elsewhere) and the release; its advisories write the same release `U40`.
+_EMBEDDED_TAG = re.compile(r"^\d{2,4}(?P<tag>[a-z])0*(?P<number>\d+)$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1 << 14)
+def split_tag(version: str) -> tuple[str, str]:
+    """(tag, number) of a version: `SR7.2` -> (`sr`, `7.2`), `v2.1` -> (``, `2.1`), `B.06` as is,
+    `012U000040` -> (`u`, `40`)."""
+    text = version.strip()
+    embedded = _EMBEDDED_TAG.match(text)
+    if embedded and len(text) >= 8:
+        return embedded.group("tag").lower(), embedded.group("number")
+    match = _TAGGED.match(text)
+    if match is None:
+        return "", text
+    words = match.group("tag").lower().split()
+    if len(words[0]) == 1 and match.group("sep").startswith(".") and words[0] not in _GENERIC_TAGS:
+        return "", text  # `B.06.18`: a letter component of the version itself
+    families = [_GENERIC_TAGS.get(w) for w in words]
+    specific = [w for w, family in zip(words, families, strict=True) if family is None]
+    if specific:
+        return " ".join(specific), match.group("rest").strip()
+    named = [f for f in families if f]
+    return (named[0] if named else ""), match.group("rest").strip()
+
+
+def tags_compatible(a: str, b: str) -> bool:
+    return a == b or ("" in (a, b) and a in _UNTAGGED_COMPATIBLE and b in _UNTAGGED_COMPATIBLE)
+
+
 @dataclass(frozen=True, slots=True)
 class Bound:
     """One comparison: `op` in <, <=, >, >=, =, !=; `version` as written (prefix for wildcards)."""
@@ -57,6 +121,14 @@ class Bound:
     version: str
     wildcard: bool = False  # `2.x`: version holds the prefix `2`
     partial: bool = False  # `C.0x`: the last component of the prefix is itself a prefix
+
+    @property
+    def tag(self) -> str:
+        return split_tag(self.version)[0]
+
+    @property
+    def number(self) -> str:
+        return split_tag(self.version)[1]
 
     def __str__(self) -> str:
         shown = self.version + (("x" if self.partial else ".x") if self.wildcard else "")
@@ -87,6 +159,7 @@ class VersionExpr:
     scheme: str = ""  # the vers scheme; empty for free text
     note: str = ""  # qualifier cut off the expression, reported but not checked
     problem: str = ""  # why it is unparsable
+    condition: str = ""  # the part of `note` that restricts where the versions apply
     _univers: VersionRange | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -115,23 +188,36 @@ class VersionExpr:
         version = version.strip()
         if not _is_known_version(version):
             return None
-        if self._univers is not None:
+        tag, number = split_tag(version)
+        tagged_bounds = any(b.tag for b in self.bounds)
+        if self._univers is not None and not tagged_bounds and tag in _UNTAGGED_COMPATIBLE:
             # Declared `None` on the base class, set on each scheme's subclass.
             make_version: Any = self._univers.version_class
             try:
-                return bool(self._univers.contains(make_version(version)))
+                return bool(self._univers.contains(make_version(number)))
             except (ValueError, TypeError):
                 # univers refused the tested version (InvalidVersion is a ValueError).
                 if self.scheme not in _GENERIC_SCHEMES:
                     return None
-        return _free_contains(self.bounds, version)
+        return _free_contains(self.bounds, tag, number)
+
+    def tag_mismatch(self, version: str) -> tuple[str, tuple[str, ...]] | None:
+        """(the version's tag, the bounds' tags) when no bound carries a tag the version has."""
+        if self.kind != "range" or not _is_known_version(version):
+            return None
+        tag, _ = split_tag(version)
+        tags = tuple(dict.fromkeys(b.tag for b in self.bounds if b.op != "!="))
+        if any(tags_compatible(tag, other) for other in tags):
+            return None
+        return tag, tags
 
     def matching_interval(self, version: str) -> str:
         """The part of the range that `version` falls in, for explanations (the whole if unsure)."""
         if self.kind != "range" or not _is_known_version(version):
             return self.describe()
+        tag, number = split_tag(version.strip())
         for interval in _intervals(self.bounds):
-            if _interval_contains(interval, version.strip()):
+            if _applies(interval, tag) and _interval_contains(interval, number):
                 return str(interval)
         return self.describe()
 
@@ -163,7 +249,7 @@ def _same_component(a: str, b: str) -> bool:
 
 def _has_prefix(version: str, bound: Bound) -> bool:
     parts = _components(version)
-    prefix = _components(bound.version)
+    prefix = _components(bound.number)
     if len(parts) < len(prefix):
         return False
     if bound.partial and prefix:
@@ -175,9 +261,10 @@ def _has_prefix(version: str, bound: Bound) -> bool:
 
 
 def _satisfies(version: str, bound: Bound) -> bool:
+    """`version` is the number of a version whose tag the bound accepts."""
     if bound.wildcard:
         inside = _has_prefix(version, bound)
-        cmp = compare_versions(version, bound.version)
+        cmp = compare_versions(version, bound.number)
         if bound.op in ("=", "!="):
             return inside if bound.op == "=" else not inside
         if bound.op == "<":
@@ -187,7 +274,7 @@ def _satisfies(version: str, bound: Bound) -> bool:
         if bound.op == ">":
             return cmp > 0 and not inside
         return cmp >= 0 or inside  # >=
-    cmp = compare_versions(version, bound.version)
+    cmp = compare_versions(version, bound.number)
     return {
         "<": cmp < 0,
         "<=": cmp <= 0,
@@ -226,13 +313,35 @@ def _interval_contains(interval: Interval, version: str) -> bool:
     return interval.upper is None or _satisfies(version, interval.upper)
 
 
-def _free_contains(bounds: tuple[Bound, ...], version: str) -> bool:
-    if any(b.op == "!=" and not _satisfies(version, b) for b in bounds):
+def _applies(interval: Interval, tag: str) -> bool:
+    return all(
+        tags_compatible(tag, b.tag) for b in (interval.lower, interval.upper) if b is not None
+    )
+
+
+_REVISION = re.compile(r"^(?P<letter>[a-z])(?:[.\-]?\d[\w.\-]*)?$", re.IGNORECASE)
+
+
+def _free_contains(bounds: tuple[Bound, ...], tag: str, number: str) -> bool | None:
+    """Whether (tag, number) is in the range; None when no bound carries a compatible tag.
+
+    Bounds that are revision letters (`Rev J-M`, `<= N`) compare the revision letter of a
+    version written with its sub-version (`M.04` is revision M).
+    """
+    revision = _REVISION.match(number)
+    if revision and all(len(b.number) == 1 and b.number.isalpha() for b in bounds):
+        number = revision.group("letter")
+    if any(
+        b.op == "!=" and tags_compatible(tag, b.tag) and not _satisfies(number, b) for b in bounds
+    ):
         return False
     intervals = _intervals(bounds)
     if not intervals:  # only exclusions: everything else is in
         return True
-    return any(_interval_contains(i, version) for i in intervals)
+    applicable = [i for i in intervals if _applies(i, tag)]
+    if not applicable:
+        return None
+    return any(_interval_contains(i, number) for i in applicable)
 
 
 # --- parsing -------------------------------------------------------------------------------
@@ -246,6 +355,12 @@ _PAREN = re.compile(r"\s*\(([^()]*)\)")
 _QUALIFIER = re.compile(
     r"\s+(?:on|running|with|without|installed|integrated|only|when|if|for|which|manufactured|"
     r"shipped|not|used|model|models|in|under|except|using|\(us\)|united)\b.*$",
+    re.IGNORECASE,
+)
+# Clauses that restrict where the versions apply (a platform, an option, a model).
+_CONDITION = re.compile(
+    r"^(?:on|running|with|without|installed|integrated|when|if|using|under|only\s+(?:on|with|for)|"
+    r"model|models|for\s+use)\b",
     re.IGNORECASE,
 )
 _ALL = re.compile(
@@ -294,7 +409,7 @@ _LETTER_RANGE = re.compile(r"^(?:rev\.?\s*|revisions?\s+)?(?P<a>[a-z])\s*-\s*(?P
 _X_OP_Y = re.compile(r"^(?P<a>[^<>=!|]+?)\s*(?P<op><=|<)\s*(?P<b>[^<>=!|]+)$")
 _COMPARATOR = re.compile(r"^(<=|>=|!=|==|<|>|=)?\s*(.*)$", re.DOTALL)
 _INNER_COMPARATOR = re.compile(r"(?<=[^\s<>=!])\s*(?=(?:<=|>=|<|>))")
-_VERSION_PREFIX = re.compile(rf"^(?:{_VERSION_WORD})\s*(?=[a-z0-9])", re.IGNORECASE)
+_VERSION_PREFIX = re.compile(rf"^(?:{_VERSION_WORD})(?![a-z])\s*(?=[a-z0-9])", re.IGNORECASE)
 _WILDCARD = re.compile(r"^(?P<prefix>.*?[a-z0-9])(?P<sep>[.\-]?)[x*](?:[.\-][x*])*$", re.I)
 # A version: optional short letter prefix then a digit (`9.33.1`, `V2.4`, `A10`, `BT03`,
 # `R4.1L1`, `B.06.18`, `GEH-1.1`, `2018-1`); or a single revision letter (`N`, `K`).
@@ -324,7 +439,11 @@ _QUALIFIER_WORDS = frozenset(
     }
 )
 _QUALIFIER_TOKEN = re.compile(r"^(?:\d+|[a-z]{1,3}\d+)$", re.IGNORECASE)
-_LEADING_TAG = re.compile(r"^[a-z]{1,4}$", re.IGNORECASE)
+_LEADING_TAG = re.compile(r"^(?:[a-z]{1,4}|build)$", re.IGNORECASE)
+# `FWX version 3.1`: a tag, then a version word, then the number.
+_TAG_THEN_VERSION_WORD = re.compile(
+    r"^(?P<tag>[a-z]{1,4})\s+(?:versions?|ver\.?|v|release|rel\.?)\s*(?=\d)", re.IGNORECASE
+)
 
 
 def _looks_like_version(text: str, bare_letter_ok: bool = True) -> bool:
@@ -344,6 +463,7 @@ def _looks_like_version(text: str, bare_letter_ok: bool = True) -> bool:
 
 def _make_bound(op: str, raw: str) -> Bound | None:
     version = _VERSION_PREFIX.sub("", raw.strip().strip(",;")).strip()
+    version = _TAG_THEN_VERSION_WORD.sub(lambda m: m.group("tag") + " ", version)
     # A lone letter is a revision only beside a comparator (`<= K`): `Version A` is a hardware
     # revision, not something an inventory's version field would hold.
     if not _looks_like_version(version, bare_letter_ok=op != "="):
@@ -415,13 +535,22 @@ def _parse_free(text: str, scheme: str = "") -> VersionExpr:
     s = s.replace("=<", "<=").replace("=>", ">=")
     s = re.sub(r"\s+", " ", s).strip()
     notes: list[str] = []
+    conditions: list[str] = []
     # Parenthesised asides are notes; they may hold `|` of their own (Baxter battery modules).
     while True:
         match = _PAREN.search(s)
         if match is None or not s[: match.start()].strip():
             break
         notes.append(match.group(1).strip())
+        if _CONDITION.match(match.group(1).strip()):
+            conditions.append(match.group(1).strip())
         s = (s[: match.start()] + s[match.end() :]).strip()
+    if _CONDITION.match(s):
+        # The whole value is a condition (`with wireless option`): all versions, under it.
+        clause = _PAREN.sub("", s).strip()
+        return VersionExpr(
+            original, "all", scheme=scheme, note="; ".join([clause, *notes]), condition=clause
+        )
     qualifier = _QUALIFIER.search(s)
     if qualifier and qualifier.start() > 0:
         cut = qualifier.group(0).strip()
@@ -433,20 +562,32 @@ def _parse_free(text: str, scheme: str = "") -> VersionExpr:
                 problem=f"qualifier with its own bounds: {cut}",
             )
         notes.append(cut)
+        if _CONDITION.match(cut):
+            conditions.append(cut)
         s = s[: qualifier.start()].strip()
     s = s.strip(" |,;")
     note = "; ".join(n for n in notes if n)
+    condition = "; ".join(conditions)
     if _DATE.search(s):
         return VersionExpr(original, "unparsable", scheme=scheme, problem="a date, not a version")
     if _ALL.match(s):
-        return VersionExpr(original, "all", scheme=scheme, note=note)
+        return VersionExpr(original, "all", scheme=scheme, note=note, condition=condition)
     s = _ALL_PREFIX.sub("", s)
     if "|" not in s:
         s = _rewrite_phrases(s)
     bounds, problem = _parse_pieces(s)
     if problem:
-        return VersionExpr(original, "unparsable", scheme=scheme, note=note, problem=problem)
-    return VersionExpr(original, "range", bounds=bounds, scheme=scheme, note=note)
+        return VersionExpr(
+            original,
+            "unparsable",
+            scheme=scheme,
+            note=note,
+            problem=problem,
+            condition=condition,
+        )
+    return VersionExpr(
+        original, "range", bounds=bounds, scheme=scheme, note=note, condition=condition
+    )
 
 
 def _parse_vers(text: str) -> VersionExpr:
@@ -469,6 +610,7 @@ def _parse_vers(text: str) -> VersionExpr:
             "generic",
             "; ".join(filter(None, (expr.note, note))),
             expr.problem,
+            condition=expr.condition,
         )
     bounds: list[Bound] = []
     for raw in constraints.split("|"):

@@ -109,6 +109,13 @@ def parse_csaf(
         validate_cvss=validate_cvss,
     )
     vulnerabilities = get_list(doc, "vulnerabilities", "", problems)
+    named_in_document = tuple(
+        dict.fromkeys(
+            (p.vendor, p.product)
+            for p in context.tree.products.values()
+            if not p.cpe and not p.purl and p.product
+        )
+    )
     for index, vuln in enumerate(vulnerabilities):
         where = f"/vulnerabilities/{index}"
         if not isinstance(vuln, dict):
@@ -116,6 +123,7 @@ def parse_csaf(
             continue
         default_id = tracking_id if len(vulnerabilities) == 1 else f"{tracking_id}#{index + 1}"
         record, statements = _vulnerability(vuln, where, default_id, context, problems)
+        record.document_products = named_in_document
         result.vulns.append(record)
         # Several relationship products (one firmware on twenty devices) give the same statement.
         result.vex.extend(dict.fromkeys(statements))
