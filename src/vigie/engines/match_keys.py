@@ -10,12 +10,18 @@ compare first, so a pair that shares no key can never match:
 * `vendor` a canonical vendor key from names.vendor_keys (advisories naming products), with the
   related companies of an advisory's vendor, and the misspelling keys of vendors the alias table
   does not know (`~h:`/`~t:`, names.fuzzy_lookup_keys; assets identified by names alone);
+* `product` a distinctive word or model of a product named without a vendor (CVE 5 entries
+  with only a `packageName`), and the same words of assets identified by names alone;
 * `purl`   "pkg:type/namespace/name" normalised per package type.
 """
 
 from __future__ import annotations
 
-from vigie.engines.advisories.device_match import asset_lookup_keys, product_lookup_keys
+from vigie.engines.advisories.device_match import (
+    PRODUCT_KEY,
+    asset_lookup_keys,
+    product_lookup_keys,
+)
 from vigie.engines.advisories.package_match import purl_key
 from vigie.engines.cpe.configurations import compile_configurations
 from vigie.engines.cpe.names import CpeError, Wildcard, parse_cpe
@@ -23,6 +29,12 @@ from vigie.engines.records import AssetRecord, VulnRecord
 
 MatchKey = tuple[str, str]
 MATCHING_STATUSES = frozenset({"affected", "under_investigation"})
+
+
+def _named_key(key: str) -> MatchKey:
+    if key.startswith(PRODUCT_KEY):
+        return ("product", key.removeprefix(PRODUCT_KEY))
+    return ("vendor", key)
 
 
 def asset_keys(asset: AssetRecord) -> set[MatchKey]:
@@ -35,7 +47,7 @@ def asset_keys(asset: AssetRecord) -> set[MatchKey]:
         if isinstance(cpe.vendor, str) and isinstance(cpe.product, str):
             keys.add(("cpe", f"{cpe.vendor}:{cpe.product}"))
             keys.add(("cpe_vendor", cpe.vendor))
-    keys.update(("vendor", key) for key in asset_lookup_keys(asset))
+    keys.update(_named_key(key) for key in asset_lookup_keys(asset))
     for purl in asset.purls:
         parsed = purl_key(purl)
         if parsed is not None:
@@ -61,7 +73,7 @@ def record_keys(record: VulnRecord) -> set[MatchKey]:
     for product in record.named_products:
         if product.status not in MATCHING_STATUSES:
             continue
-        keys.update(("vendor", key) for key in product_lookup_keys(product))
+        keys.update(_named_key(key) for key in product_lookup_keys(product))
     for package in record.packages:
         if package.status not in MATCHING_STATUSES:
             continue

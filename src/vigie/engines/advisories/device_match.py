@@ -155,20 +155,30 @@ class _AssetNames:
         return frozenset(found)
 
 
+PRODUCT_KEY = "p:"  # a lookup key made of a product word, for advisories naming no vendor
+
+
+def _product_word_keys(tokens: Iterable[Token]) -> frozenset[str]:
+    return frozenset(
+        PRODUCT_KEY + t.text
+        for t in tokens
+        if not t.stop and not t.vendor and (t.distinctive or t.identifying)
+    )
+
+
 def asset_lookup_keys(asset: AssetRecord) -> frozenset[str]:
-    """Vendor keys under which an asset meets advisory products (platform and engine alike)."""
-    vendor = asset.vendor.strip() or infer_vendor(asset.product or asset.name) or ""
-    if not vendor:
-        return frozenset()
-    keys = vendor_keys(vendor)
-    if not asset.cpes and not asset.purls:
-        keys |= fuzzy_lookup_keys(vendor)
-    return keys
+    """Keys under which an asset meets advisory products (platform and engine alike)."""
+    return _asset_names(asset).keys
 
 
 def product_lookup_keys(product: NamedProduct) -> frozenset[str]:
-    """Vendor keys under which an advisory product meets assets (with related companies)."""
+    """Keys under which an advisory product meets assets: its vendor's (with related
+    companies and misspellings), or, for a product named without a vendor (CVE 5 `packageName`
+    entries), its product words."""
     keys = vendor_keys(product.vendor)
+    if not keys:
+        forms = read_product(product.vendor, product.product, product.versions).forms
+        return _product_word_keys(t for form in forms for t in form.tokens if not t.optional)
     return keys | family_keys(keys) | fuzzy_lookup_keys(product.vendor)
 
 
@@ -211,7 +221,16 @@ def _asset_names(asset: AssetRecord) -> _AssetNames:
         written = [t for t in tokens if t.kind == "version"]
         if written:
             version, version_from_name = written[-1].raw, True
-    keys = asset_lookup_keys(asset)
+    named_only = not asset.cpes and not asset.purls
+    keys = vendor_keys(vendor) if vendor else frozenset()
+    if keys and named_only:
+        # Misspellings are forgiven only for an asset identified by its names alone (one with
+        # a CPE or purl is matched by it, not by a guessed vendor).
+        keys |= fuzzy_lookup_keys(vendor)
+    if keys and asset.kind != "library":
+        # Products named without a vendor (CVE 5 `packageName` entries) meet assets by product
+        # words; libraries, the bulk of SBOMs, are matched by their purls.
+        keys |= _product_word_keys(tokens)
     return _AssetNames(
         asset=asset,
         vendor=vendor,
@@ -220,7 +239,7 @@ def _asset_names(asset: AssetRecord) -> _AssetNames:
         text=text.strip(),
         version=version,
         version_from_name=version_from_name,
-        named_only=not asset.cpes and not asset.purls,
+        named_only=named_only,
     )
 
 
@@ -985,8 +1004,6 @@ class DeviceIndex:
 
     def _candidates(self, product: NamedProduct) -> list[_AssetNames]:
         keys = product_lookup_keys(product)
-        if not keys:
-            return self._all
         seen: dict[int, _AssetNames] = {}
         for key in keys:
             for names in self._by_key.get(key, ()):
@@ -1030,16 +1047,17 @@ class NamedProductIndex(Generic[P]):
 
     def __init__(self) -> None:
         self._by_key: dict[str, list[tuple[NamedProduct, P]]] = defaultdict(list)
-        self._unknown_vendor: list[tuple[NamedProduct, P]] = []
         self._siblings: dict[int, Siblings] = {}
 
     def add(self, product: NamedProduct, payload: P, siblings: Siblings = ()) -> None:
-        keys = vendor_keys(product.vendor)
         if siblings:
             self._siblings[id(product)] = siblings
-        if not keys:
-            self._unknown_vendor.append((product, payload))
-        for key in keys | fuzzy_lookup_keys(product.vendor):
+        keys = vendor_keys(product.vendor)
+        if keys:
+            keys |= fuzzy_lookup_keys(product.vendor)
+        else:
+            keys = product_lookup_keys(product)
+        for key in keys:
             self._by_key[key].append((product, payload))
 
     def match(self, asset: AssetRecord) -> list[tuple[NamedProduct, P, DeviceMatch]]:
@@ -1051,7 +1069,7 @@ class NamedProductIndex(Generic[P]):
         out: list[tuple[NamedProduct, P, DeviceMatch]] = []
         ranks: dict[tuple[int, str, str], _SiblingView] = {}
         pools = [self._by_key.get(k, []) for k in names.keys | family_keys(names.keys)]
-        for pool in [*pools, self._unknown_vendor]:
+        for pool in pools:
             for product, payload in pool:
                 if id(product) in seen:
                     continue
