@@ -687,3 +687,10 @@ def test_a_bare_number_is_the_model_with_a_short_imaging_prefix() -> None:
     found = match(asset("GE Healthcare", "Optima 520", "12.3"), "GE Healthcare", "Optima CT520")
     assert found is not None
     assert found.confidence == "medium"
+
+
+def test_tag_that_is_the_vendor_initials_is_left_out_by_inventories() -> None:
+    advisory = ("LifePoint Informatics", "Patient Portal", "LPI 3.5.12.P30")
+    found = match(asset("LifePoint", "Patient Portal", "3.5.12.P30"), *advisory)
+    assert found is not None
+    assert found.version_decided

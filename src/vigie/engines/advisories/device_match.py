@@ -748,25 +748,22 @@ def _condition_met(expr: VersionExpr, names: _AssetNames) -> bool:
     return bool(wanted & names.models)
 
 
-def _own_name_tag(
-    mismatch: tuple[str, tuple[str, ...]] | None, names: _AssetNames, product_text: str
-) -> str:
-    """The one tag of the advisory's bounds when it is the product's or vendor's own name."""
+def _own_name_tag(mismatch: tuple[str, tuple[str, ...]] | None, product: NamedProduct) -> str:
+    """The one tag of the advisory's bounds when it is the product's or vendor's own name
+    (`GEH` of the GEH-SD-320AN, `LPI` of LifePoint Informatics), which inventories leave out."""
     if mismatch is None or mismatch[0] or len(mismatch[1]) != 1 or not mismatch[1][0]:
         return ""
     tag = mismatch[1][0]
-    tokens = tokenize(product_text)
+    tokens = tokenize(product.product)
     if tokens and tokens[0].text.startswith(tag):
         return tag
-    if initials(list(tokenize(names.asset.vendor))) == tag or tag in {
-        initials(list(tokenize(v))) for v in (product_text,)
-    }:
+    if initials(list(tokenize(product.vendor))) == tag:
         return tag
     return ""
 
 
 def _version_verdict(
-    expr: VersionExpr, names: _AssetNames, product_text: str = ""
+    expr: VersionExpr, names: _AssetNames, product: NamedProduct | None = None
 ) -> tuple[bool, list[Reason], str] | None:
     """(decided, reasons, bound in words), or None when the version is outside the range."""
     version = names.version
@@ -794,7 +791,7 @@ def _version_verdict(
     if expr.kind == "unparsable":
         return False, [("version_not_understood", {"expression": expr.text})], expr.text
     mismatch = expr.tag_mismatch(version)
-    own_tag = _own_name_tag(mismatch, names, product_text)
+    own_tag = _own_name_tag(mismatch, product) if product is not None else ""
     if own_tag:
         # `GEH-SD-320AN` versions written `GEH-1.1`, LifePoint Informatics' `LPI 3.5.12`: the
         # advisory's tag is the product's (or vendor's) own name, an inventory leaves it out.
@@ -863,7 +860,7 @@ def _match(
         if graded is None:
             continue
         expr = parse_version_expr(form.versions)
-        verdict = _version_verdict(expr, names, product.product)
+        verdict = _version_verdict(expr, names, product)
         if verdict is None:
             continue
         decided, version_reasons, bound = verdict

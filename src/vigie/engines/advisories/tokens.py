@@ -664,7 +664,13 @@ def _with_initials(token: Token) -> Token:
     for part in fold_keeping(token.raw, "-", lower=False).replace("-", " ").split():
         # A word written in capitals of two or three letters gives all of them: acronyms
         # compose (`PC Unit` -> `pcu`).
-        given = part.lower() if 2 <= len(part) <= 3 and part.isupper() else part[0].lower()
+        capitals = [c for c in part if c.isupper()]
+        if 2 <= len(part) <= 3 and part.isupper():
+            given = part.lower()
+        elif part[0].isupper() and len(capitals) >= 2 and not part.isupper():
+            given = "".join(capitals).lower()  # `LifePoint` -> `lp`, `IntelliSpace` -> `is`
+        else:
+            given = part[0].lower()
         letters_all.append(given)
         if part.lower() not in STOPWORDS:
             letters.append(given)
