@@ -28,55 +28,17 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Literal
 
-from vigie.engines.advisories.names import fold_keeping
+from vigie.engines.advisories.names import PRODUCT_STOPWORDS, fold_keeping
 
 TokenKind = Literal["word", "number", "model", "version"]
 
-STOPWORDS = frozenset(
+# The generic words of product names (names.PRODUCT_STOPWORDS: `the`, `version`, `model`,
+# `software`...), with the French ones of hospital registers and a few more.
+STOPWORDS = PRODUCT_STOPWORDS | frozenset(
     {
-        # English
-        "the",
-        "and",
-        "of",
-        "for",
-        "with",
-        "by",
-        "a",
-        "an",
-        "on",
-        "in",
-        "to",
-        "or",
         "w",
-        "version",
-        "versions",
-        "ver",
-        "v",
         "vers",
-        "model",
-        "models",
-        "series",
-        "family",
-        "all",
-        "software",
-        "sw",
-        "firmware",
-        "fw",
-        "application",
-        "app",
         "apps",
-        "product",
-        "products",
-        "module",
-        "modules",
-        "edition",
-        "based",
-        "including",
-        "includes",
-        "only",
-        "number",
-        "no",
-        "n",
         "type",
         "ref",
         "part",
@@ -85,7 +47,6 @@ STOPWORDS = frozenset(
         "revision",
         "release",
         "rel",
-        # French
         "de",
         "du",
         "des",
