@@ -23,6 +23,7 @@ import argparse
 import csv
 import gzip
 import io
+import itertools
 import random
 import statistics
 import subprocess
@@ -39,6 +40,7 @@ from vigie.engines.cpe.configurations import compile_configurations
 from vigie.engines.cpe.index import InventoryIndex, VulnIndex
 from vigie.engines.records import AssetRecord
 
+FIRST_BATCH = 1000  # alerts a platform would write at once, the rest in a background task
 OVERRIDES = DATA / "vuln/nvd/anchore-nvd-overrides/all-overrides.jsonl.gz"
 CPES = DATA / "vuln/cpe/scanoss-purl2cpe/purl2cpe-cpes.csv.gz"
 
@@ -79,9 +81,7 @@ def phase_vulnindex(args: argparse.Namespace) -> None:
     configs = load_configurations()
     t1 = time.perf_counter()
     index = VulnIndex()
-    problems = 0
-    for vuln_id, cfg in configs:
-        problems += len(index.put(vuln_id, cfg, source="anchore-override").problems)
+    problems = sum(len(c.problems) for c in index.put_many(configs, source="anchore-override"))
     t2 = time.perf_counter()
     print(f"configurations read: {len(configs)} in {t1 - t0:.1f} s")
     print(
@@ -170,10 +170,43 @@ def phase_inventory(args: argparse.Namespace) -> None:
     if heavy:
         per_match = sum(ms for ms, _ in heavy) * 1000 / sum(n for _, n in heavy)
         print(f"  CVEs with > 1000 matches ({len(heavy)}): {per_match:.1f} us per match")
+    # Matches are made as the caller takes them: how soon a first batch of alerts (up to 1000)
+    # can be written while the rest of a huge CVE is finished later.
+    first = []
+    for comp in compiled:
+        t = time.perf_counter()
+        batch = list(itertools.islice(index.match_compiled(comp), FIRST_BATCH))
+        first.append(((time.perf_counter() - t) * 1000, len(batch)))
+    first_ms = sorted(ms for ms, _ in first)
+    heavy_first = sorted(ms for (ms, _), (_, n) in zip(first, times, strict=True) if n > 1000)
+    print(
+        f"  first batch (up to {FIRST_BATCH} matches) of every CVE: median"
+        f" {statistics.median(first_ms):.3f} ms, p99 {pct(first_ms, 0.99):.2f} ms,"
+        f" max {first_ms[-1]:.1f} ms"
+        + (
+            f"; of the CVEs with > 1000 matches: median {statistics.median(heavy_first):.2f} ms"
+            if heavy_first
+            else ""
+        )
+    )
     print(
         f"  (compiling a CVE's configurations: median {statistics.median(comp_ms):.3f} ms,"
         f" p99 {pct(comp_ms, 0.99):.2f} ms; not included above)"
     )
+    if args.repeat > 1:
+        # On a shared machine other tenants' bursts land on a few CVEs of a pass; the best of
+        # several passes per CVE shows the matcher's own cost (reported next to the first pass).
+        best = [ms for ms, _ in times]
+        for _ in range(args.repeat - 1):
+            for k, comp in enumerate(compiled):
+                t = time.perf_counter()
+                found = list(index.match_compiled(comp))
+                best[k] = min(best[k], (time.perf_counter() - t) * 1000)
+        best.sort()
+        print(
+            f"  best of {args.repeat} passes per CVE: median {statistics.median(best):.3f} ms,"
+            f" p99 {pct(best, 0.99):.2f} ms, max {best[-1]:.1f} ms"
+        )
     print(f"peak RSS (inventory phase): {peak_rss_mb():.0f} MB")
 
 
@@ -184,6 +217,9 @@ def main() -> None:
     parser.add_argument("--scopes", type=int, default=100, help="establishments")
     parser.add_argument("--cves", type=int, default=5000, help="CVEs timed one by one")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="passes over the CVEs (also report best per CVE)"
+    )
     parser.add_argument("--phase", choices=("all", "vulnindex", "inventory"), default="all")
     args = parser.parse_args()
     if args.phase == "vulnindex":

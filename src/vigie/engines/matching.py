@@ -51,19 +51,22 @@ def match_records(
     cpe_index = VulnIndex()
     named: list[VulnRecord] = []
     packaged: list[VulnRecord] = []
+    configured: dict[str, list[tuple[str, object]]] = defaultdict(list)
     for record in records:
         if record.rejected:
             continue
         if record.configurations:
             # One index entry per (id, source): NVD and a CVE 5 record of the same CVE may both
             # carry configurations, and each must keep its own explanation.
-            cpe_index.put(
-                f"{record.id}\x00{record.source}", record.configurations, source=record.source
+            configured[record.source].append(
+                (f"{record.id}\x00{record.source}", record.configurations)
             )
         if record.named_products:
             named.append(record)
         if record.packages:
             packaged.append(record)
+    for source, items in configured.items():
+        cpe_index.put_many(items, source=source)
     found: dict[tuple[str, str, str], Match] = {}
 
     def keep(match: Match) -> None:

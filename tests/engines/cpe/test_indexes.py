@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+import pickle
 from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import FrozenInstanceError, replace
 from pathlib import Path
 from typing import Any, TypeVar
+
+import pytest
 
 from tests.engines.cpe.test_nvd_semantics import (
     ALARIS,
@@ -21,10 +25,12 @@ from tests.engines.cpe.test_nvd_semantics import (
     crit,
     node,
 )
+from vigie.engines.cpe import index as index_module
 from vigie.engines.cpe.configurations import CompiledVuln, compile_configurations
+from vigie.engines.cpe.evaluate import new_match
 from vigie.engines.cpe.index import InventoryIndex, VulnIndex, match_brute_force
 from vigie.engines.cpe.names import ANY, NA, CpeError, Wildcard, format_cpe, parse_cpe
-from vigie.engines.records import AssetRecord, Match
+from vigie.engines.records import AssetRecord, Match, VulnRecord
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "nvd"
 
@@ -341,3 +347,182 @@ def test_criteria_with_product_patterns_are_found_by_vendor() -> None:
     }
     index.remove("CVE-P")
     assert list(index.match(assets)) == []
+
+
+def test_match_records_made_by_the_fast_constructor_are_ordinary_matches() -> None:
+    fields = ("a-1", "CVE-1", "nvd", "high", "why", "cpe:2.3:a:x:y:*:*:*:*:*:*:*:*", "< 2")
+    fast = new_match(*fields)
+    plain = Match(
+        asset="a-1",
+        vulnerability="CVE-1",
+        source="nvd",
+        confidence="high",
+        reason="why",
+        criterion="cpe:2.3:a:x:y:*:*:*:*:*:*:*:*",
+        version_range="< 2",
+    )
+    assert type(fast) is Match
+    assert fast == plain
+    assert hash(fast) == hash(plain)
+    assert repr(fast) == repr(plain)
+    assert replace(fast, vulnerability="CVE-2") == replace(plain, vulnerability="CVE-2")
+    assert pickle.loads(pickle.dumps(fast)) == plain  # noqa: S301 (bytes made just above)
+    with pytest.raises(FrozenInstanceError):
+        fast.asset = "other"  # type: ignore[misc]
+
+
+def test_put_many_builds_the_index_put_builds() -> None:
+    vulns = all_fixture_vulns()
+    one_by_one = VulnIndex()
+    single = [one_by_one.put(v, c) for v, c in vulns.items()]
+    together = VulnIndex()
+    many = together.put_many(vulns.items())
+    assert [c.problems for c in many] == [c.problems for c in single]
+    assert len(together) == len(one_by_one)
+    assets = random_inventory(vulns, seed=4)
+    assert summary(together.match(assets)) == summary(one_by_one.match(assets))
+    records = VulnIndex()
+    records.put_records(
+        [
+            VulnRecord(id=SUDO, source="nvd", configurations=SUDO_CONFIGS),
+            VulnRecord(id=GSOAP, source="nvd", rejected=True, configurations=GSOAP_CONFIGS),
+        ]
+    )
+    assert SUDO in records
+    assert GSOAP not in records
+
+
+def test_batch_result_does_not_depend_on_how_matches_are_handed_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    vulns = all_fixture_vulns()
+    index = VulnIndex()
+    index.put_many(vulns.items())
+    assets = random_inventory(vulns, seed=5)
+    whole = list(index.match(assets))
+    monkeypatch.setattr(index_module, "_CHUNK", 1)  # hand out after every key
+    assert sorted(map(repr, index.match(assets))) == sorted(map(repr, whole))
+
+
+def test_an_asset_with_two_versions_of_one_product_gets_one_match() -> None:
+    sudo = "cpe:2.3:a:sudo_project:sudo"
+    both = asset("host", f"{sudo}:1.8.30:*:*:*:*:*:*:*", f"{sudo}:1.8.31:*:*:*:*:*:*:*")
+    one_crit = {"CVE-ONE": [config(node(crit(f"{sudo}:*:*:*:*:*:*:*:*", versionEndExcluding="2")))]}
+    index = VulnIndex()
+    index.put_many(one_crit.items())
+    assert [m.asset for m in index.match([both])] == ["host"]
+    inventory = InventoryIndex()
+    inventory.put("chu-a", both)
+    assert [m.asset for _, m in inventory.match_vulnerability("CVE-ONE", one_crit["CVE-ONE"])] == [
+        "host"
+    ]
+    # Replaced by a single version, removed, put again: still one match, then none.
+    inventory.put("chu-a", asset("host", f"{sudo}:1.8.30:*:*:*:*:*:*:*"))
+    inventory.put("chu-a", asset("other", f"{sudo}:1.8.29:*:*:*:*:*:*:*"))
+    got = sorted(m.asset for _, m in inventory.match_vulnerability("CVE-ONE", one_crit["CVE-ONE"]))
+    assert got == ["host", "other"]
+    inventory.remove("chu-a", "host")
+    inventory.remove("chu-a", "other")
+    assert list(inventory.match_vulnerability("CVE-ONE", one_crit["CVE-ONE"])) == []
+
+
+def test_range_criterion_takes_only_its_part_when_a_product_has_several() -> None:
+    cfgs = [config(node(crit("cpe:2.3:o:acme:box:*:*:*:*:*:*:*:*", versionEndExcluding="3.0")))]
+    got = {
+        m.asset: m.confidence
+        for _, m in _inventory(
+            asset("os", "cpe:2.3:o:acme:box:2.0:*:*:*:*:*:*:*"),
+            asset("app", "cpe:2.3:a:acme:box:2.0:*:*:*:*:*:*:*"),
+            asset("unknown-part", "cpe:2.3:*:acme:box:2.0:*:*:*:*:*:*:*"),
+            asset("hardware", "cpe:2.3:h:acme:box:2.0:*:*:*:*:*:*:*"),
+        ).match_vulnerability("CVE-PART", cfgs)
+    }
+    assert got == {"os": "high", "unknown-part": "medium"}
+
+
+def test_inventory_matches_are_made_as_the_caller_takes_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    made: list[tuple[str, ...]] = []
+    real = index_module.new_match
+
+    def counting(*fields: str) -> Match:
+        made.append(fields)
+        return real(*fields)
+
+    monkeypatch.setattr(index_module, "new_match", counting)
+    gsoap = "cpe:2.3:a:genivia:gsoap"  # [2.7.0, 2.8.75)
+    inventory = _inventory(*(asset(f"g{i}", f"{gsoap}:2.7.{i}:*:*:*:*:*:*:*") for i in range(1500)))
+    found = iter(inventory.match_vulnerability(GSOAP, GSOAP_CONFIGS))
+    assert next(found)[1].vulnerability == GSOAP
+    assert 0 < len(made) < 1500  # made a lot at a time, not all before the first one
+    assert len(list(found)) == 1499
+    assert len(made) == 1500
+
+
+def _inventory(*assets: AssetRecord) -> InventoryIndex:
+    inventory = InventoryIndex()
+    inventory.put_many("chu-a", assets)
+    return inventory
+
+
+def test_inventory_follows_a_firmware_moved_to_another_device() -> None:
+    inventory = InventoryIndex()
+    fw = "cpe:2.3:o:bd:alaris_8015_pc_unit_firmware:9.33.1:*:*:*:*:*:*:*"
+    inventory.put("chu-a", asset("pump", "cpe:2.3:h:bd:alaris_8015_pc_unit:-:*:*:*:*:*:*:*"))
+    inventory.put("chu-a", asset("rack", "cpe:2.3:h:acme:rack:-:*:*:*:*:*:*:*"))
+    inventory.put("chu-a", asset("fw", fw, parent="pump"))
+
+    def alerted() -> list[str]:
+        return [m.asset for _, m in inventory.match_vulnerability(ALARIS, ALARIS_CONFIGS)]
+
+    assert alerted() == ["fw"]
+    inventory.put("chu-a", asset("fw", fw, parent="rack"))  # moved: no Alaris hardware there
+    assert alerted() == []
+    inventory.put("chu-a", asset("fw", fw, parent="pump"))
+    assert alerted() == ["fw"]
+    inventory.put("chu-a", asset("pump", "cpe:2.3:h:bd:alaris_8015_pc_unit:-:*:*:*:*:*:*:*"))
+    assert alerted() == ["fw"]  # the device replaced in place keeps its firmware
+    inventory.remove("chu-a", "fw")
+    assert alerted() == []
+
+
+def test_inventory_platform_conditions_are_read_in_trees_of_any_size() -> None:
+    # Big trees (more CPEs than the condition's key holds) read the condition's key instead of
+    # the trees' members; both ways give the reference's answer.
+    vulns = all_fixture_vulns()
+    compiled = [compile_configurations(v, c) for v, c in vulns.items()]
+    assets = random_inventory(vulns, seed=6)
+    flat = [AssetRecord(id=a.id, name=a.name, cpes=a.cpes, parent="root") for a in assets]
+    flat.append(AssetRecord(id="root", name="root", cpes=()))
+    reference = summary(match_brute_force(compiled, flat))
+    inventory = InventoryIndex()
+    inventory.put_many("chu-a", flat)
+    got = {
+        (m.asset, m.vulnerability, m.confidence)
+        for c in compiled
+        for _, m in inventory.match_compiled(c)
+    }
+    assert got == reference
+
+
+def test_plain_and_platform_configurations_of_one_cve_keep_the_first_true_one() -> None:
+    git = crit("cpe:2.3:a:git-scm:git:*:*:*:*:*:*:*:*", versionEndExcluding="2.17.1")
+    windows = crit("cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*", vulnerable=False)
+    plain = config(node(git))
+    on_windows = config(node(git), node(windows), operator="AND")
+    host = asset("host", "cpe:2.3:o:microsoft:windows:-:*:*:*:*:*:*:*")
+    tool = asset("git", "cpe:2.3:a:git-scm:git:2.10.0:*:*:*:*:*:*:*", parent="host")
+    for cfgs, condition in (([plain, on_windows], False), ([on_windows, plain], True)):
+        compiled = compile_configurations("CVE-MIXED", cfgs)
+        reference = match_brute_force([compiled], [host, tool])
+        index = VulnIndex()
+        index.put_compiled(compiled)
+        inventory = _inventory(host, tool)
+        for found in (
+            reference,
+            list(index.match([host, tool])),
+            [m for _, m in inventory.match_compiled(compiled)],
+        ):
+            assert [(m.asset, m.confidence) for m in found] == [("git", "high")]
+            assert ("condition cpe:2.3:o:microsoft:windows" in found[0].reason) is condition

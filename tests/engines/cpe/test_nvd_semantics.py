@@ -938,3 +938,118 @@ def test_match_asset_uses_its_tree_as_context() -> None:
 @pytest.mark.parametrize("vuln_id", sorted(CURATED))
 def test_every_curated_configuration_compiles_without_problems(vuln_id: str) -> None:
     assert compile_configurations(vuln_id, CURATED[vuln_id]).problems == ()
+
+
+# ------------------------------------------- installed version `-` (NA) against version ranges
+
+DCMTK = "CVE-2022-2119"
+# NVD's configuration of CVE-2022-2119 (OFFIS DCMTK before 3.6.7), in NVD's shape. NVD's own
+# match-criteria record of this criterion (matchCriteriaId 06DB814D-2ADD-41EA-A1CF-E2178623D6B3)
+# lists `cpe:2.3:a:offis:dcmtk:-:*:*:*:*:*:*:*` among the 22 dictionary names it covers, next to
+# 3.1.0 … 3.6.6: an upper bound alone takes the NA name.
+DCMTK_CONFIGS = [
+    config(node(crit("cpe:2.3:a:offis:dcmtk:*:*:*:*:*:*:*:*", versionEndExcluding="3.6.7")))
+]
+NA_REASON = (
+    "installed version - (not applicable) taken by an upper bound only,"
+    " as NVD's CPE-match data lists it"
+)
+
+
+def test_na_version_is_taken_by_an_upper_bound_only_at_medium_and_says_so() -> None:
+    dcmtk = "cpe:2.3:a:offis:dcmtk"
+    matches = run(
+        {DCMTK: DCMTK_CONFIGS},
+        [
+            asset("na", f"{dcmtk}:-:*:*:*:*:*:*:*"),
+            asset("old", f"{dcmtk}:3.6.6:*:*:*:*:*:*:*"),
+            asset("fixed", f"{dcmtk}:3.6.7:*:*:*:*:*:*:*"),
+        ],
+    )
+    assert {a: m.confidence for (a, _), m in matches.items()} == {"na": "medium", "old": "high"}
+    na = matches[("na", DCMTK)]
+    assert na.reason == (
+        "cpe:2.3:a:offis:dcmtk:*:*:*:*:*:*:*:* versions up to 3.6.7 (excl.);"
+        f" installed '-' (no version); {NA_REASON}"
+    )
+    assert na.version_range == "< 3.6.7"
+
+
+def test_na_version_under_an_inclusive_upper_bound_and_an_and_configuration() -> None:
+    fw = "cpe:2.3:o:bd:alaris_8015_pc_unit_firmware:-:*:*:*:*:*:*:*"
+    matches = run(
+        {ALARIS: ALARIS_CONFIGS},
+        [
+            asset("pump", "cpe:2.3:h:bd:alaris_8015_pc_unit:-:*:*:*:*:*:*:*"),
+            asset("pump-fw", fw, parent="pump"),
+            asset("loose-fw", fw),  # the hardware condition is still required
+        ],
+    )
+    assert {a: m.confidence for (a, _), m in matches.items()} == {"pump-fw": "medium"}
+    assert NA_REASON in matches[("pump-fw", ALARIS)].reason
+    assert "met by pump" in matches[("pump-fw", ALARIS)].reason
+
+
+def test_na_version_is_refused_by_a_range_with_a_lower_bound() -> None:
+    got = confidences(
+        {
+            GSOAP: GSOAP_CONFIGS,  # [2.7.0, 2.8.75)
+            "CVE-TEST-START-ONLY": [
+                config(
+                    node(
+                        crit(
+                            "cpe:2.3:a:genivia:gsoap:*:*:*:*:*:*:*:*",
+                            versionStartIncluding="2.0",
+                        )
+                    )
+                )
+            ],
+        },
+        [asset("na", "cpe:2.3:a:genivia:gsoap:-:*:*:*:*:*:*:*")],
+    )
+    assert got == {}
+
+
+def test_na_version_is_refused_by_an_exact_version_as_before() -> None:
+    # Sudo lists ranges with lower bounds and the exact `1.9.5:-` / `1.9.5:patch1`.
+    got = confidences(
+        {SUDO: SUDO_CONFIGS, OPENSSH: OPENSSH_CONFIGS},
+        [
+            asset("sudo-na", "cpe:2.3:a:sudo_project:sudo:-:*:*:*:*:*:*:*"),
+            asset("freebsd-na", "cpe:2.3:o:freebsd:freebsd:-:*:*:*:*:*:*:*"),
+        ],
+    )
+    assert got == {}
+
+
+def test_na_version_still_needs_the_other_attributes_of_the_criterion() -> None:
+    base = "cpe:2.3:a:beyondtrust:privilege_management_for_unix\\/linux"  # `< 10.3.2-10`, basic
+    matches = run(
+        {SUDO: SUDO_CONFIGS},
+        [
+            asset("basic", f"{base}:-:*:*:*:basic:*:*:*"),
+            asset("enterprise", f"{base}:-:*:*:*:enterprise:*:*:*"),
+            asset("edition-unknown", f"{base}:-:*:*:*:*:*:*:*"),
+        ],
+    )
+    assert {a: m.confidence for (a, _), m in matches.items()} == {
+        "basic": "medium",
+        "edition-unknown": "medium",
+    }
+    reason = matches[("edition-unknown", SUDO)].reason
+    assert NA_REASON in reason
+    assert "sw_edition not given by the installed CPE (criterion: basic)" in reason
+
+
+def test_na_version_is_never_high_against_an_upper_bound() -> None:
+    # Whatever else the criterion says, an upper bound taking NA is a medium decision.
+    cfgs = [
+        config(
+            node(
+                crit("cpe:2.3:a:offis:dcmtk:*:*:*:*:*:*:*:*", versionEndIncluding="3.6.6"),
+                crit("cpe:2.3:a:offis:dcmtk:*:*:*:*:*:*:*:*", versionEndExcluding="3.6.7"),
+            )
+        )
+    ]
+    got = confidences({DCMTK: cfgs}, [asset("na", "cpe:2.3:a:offis:dcmtk:-:*:*:*:*:*:*:*")])
+    assert got == {"na": "medium"}

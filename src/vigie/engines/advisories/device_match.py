@@ -168,7 +168,7 @@ def _product_word_keys(tokens: Iterable[Token]) -> frozenset[str]:
 
 def asset_lookup_keys(asset: AssetRecord) -> frozenset[str]:
     """Keys under which an asset meets advisory products (platform and engine alike)."""
-    return _asset_names(asset).keys
+    return _lookup_keys(asset, _asset_vendor(asset), None)
 
 
 def product_lookup_keys(product: NamedProduct) -> frozenset[str]:
@@ -198,48 +198,74 @@ def _without_noise(tokens: tuple[Token, ...]) -> tuple[Token, ...]:
     return tuple(out)
 
 
-def _asset_names(asset: AssetRecord) -> _AssetNames:
-    vendor = asset.vendor.strip() or infer_vendor(asset.product or asset.name) or ""
-    # Words and numbers of the `name` column (`n° inventaire 4410`) say nothing about the
-    # product when the inventory gives one.
-    from_name = not asset.product.strip()
-    text = asset.name if from_name else asset.product
+def _asset_vendor(asset: AssetRecord) -> str:
+    return asset.vendor.strip() or infer_vendor(asset.product or asset.name) or ""
+
+
+@lru_cache(maxsize=1 << 15)
+def _name_tokens(text: str, vendor: str, from_name: bool) -> tuple[Token, ...]:
+    """An asset's product (or name) as tokens, its vendor's words marked (thirty identical
+    pumps are read once)."""
     tokens = mark_vendor(tokenize(text), vendor)
     if from_name:
         tokens = _without_noise(tokens)
     # The vendor's own words may satisfy an advisory word (`McKesson Cardiology` for an asset
     # of vendor McKesson whose product says `Cardiology`), never count as extra words.
     present = {t.text for t in tokens}
-    tokens += tuple(
+    return tokens + tuple(
         replace(t, position=t.position + _VENDOR_WORDS_AT, optional=True, vendor=True)
         for t in tokenize(vendor)
         if t.kind == "word" and not t.stop and t.text not in present
     )
+
+
+def _asset_text(asset: AssetRecord) -> tuple[str, bool]:
+    # Words and numbers of the `name` column (`n° inventaire 4410`) say nothing about the
+    # product when the inventory gives one.
+    from_name = not asset.product.strip()
+    return (asset.name if from_name else asset.product), from_name
+
+
+def _lookup_keys(
+    asset: AssetRecord, vendor: str, tokens: tuple[Token, ...] | None
+) -> frozenset[str]:
+    keys = vendor_keys(vendor) if vendor else frozenset()
+    if not keys:
+        return keys
+    if not asset.cpes and not asset.purls:
+        # Misspellings are forgiven only for an asset identified by its names alone (one with
+        # a CPE or purl is matched by it, not by a guessed vendor).
+        keys |= fuzzy_lookup_keys(vendor)
+    if asset.kind != "library":
+        # Products named without a vendor (CVE 5 `packageName` entries) meet assets by product
+        # words; libraries, the bulk of SBOMs, are matched by their purls (and their names are
+        # not even read here).
+        if tokens is None:
+            text, from_name = _asset_text(asset)
+            tokens = _name_tokens(text, vendor, from_name)
+        keys |= _product_word_keys(tokens)
+    return keys
+
+
+def _asset_names(asset: AssetRecord) -> _AssetNames:
+    vendor = _asset_vendor(asset)
+    text, from_name = _asset_text(asset)
+    tokens = _name_tokens(text, vendor, from_name)
     version = asset.version.strip()
     version_from_name = False
     if not version:
         written = [t for t in tokens if t.kind == "version"]
         if written:
             version, version_from_name = written[-1].raw, True
-    named_only = not asset.cpes and not asset.purls
-    keys = vendor_keys(vendor) if vendor else frozenset()
-    if keys and named_only:
-        # Misspellings are forgiven only for an asset identified by its names alone (one with
-        # a CPE or purl is matched by it, not by a guessed vendor).
-        keys |= fuzzy_lookup_keys(vendor)
-    if keys and asset.kind != "library":
-        # Products named without a vendor (CVE 5 `packageName` entries) meet assets by product
-        # words; libraries, the bulk of SBOMs, are matched by their purls.
-        keys |= _product_word_keys(tokens)
     return _AssetNames(
         asset=asset,
         vendor=vendor,
-        keys=keys,
+        keys=_lookup_keys(asset, vendor, tokens),
         tokens=tokens,
         text=text.strip(),
         version=version,
         version_from_name=version_from_name,
-        named_only=named_only,
+        named_only=not asset.cpes and not asset.purls,
     )
 
 

@@ -21,13 +21,26 @@ Compilation never raises on bad input: every problem becomes a line in
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from vigie.engines.cpe.names import ANY, NA, Cpe, CpeError, Value, Wildcard, parse_cpe
 from vigie.engines.versions import version_key
 
-__all__ = ["CompiledVuln", "Configuration", "Criterion", "Node", "compile_configurations"]
+__all__ = [
+    "SCAN_ANY",
+    "SCAN_EXACT",
+    "SCAN_OTHER",
+    "SCAN_RANGE",
+    "SCAN_RANGE_PART",
+    "CompiledVuln",
+    "Configuration",
+    "Criterion",
+    "Node",
+    "compile_configurations",
+]
 
 _BOUNDS = (
     "versionStartIncluding",
@@ -41,9 +54,21 @@ _REST = (0, 4, 5, 6, 7, 8, 9, 10)
 VersionKey = tuple[int | str, ...]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+# How an index looks for a criterion's candidates (Criterion.scan); see index.py `_scan`.
+SCAN_OTHER = 0  # version `-` or a pattern, or a range on a fixed version: evaluate each candidate
+SCAN_RANGE_PART = 1  # a range, every attribute after the version `*` (part may be given)
+SCAN_RANGE = 2  # a range, other attributes given as literals or `-`
+SCAN_ANY = 3  # no range, version `*`, other attributes literals or `-`
+SCAN_EXACT = 4  # no range, a literal version, other attributes literals or `-`
+
+
+@dataclass(slots=True, eq=False)
 class Criterion:
-    """One `cpeMatch` entry, parsed. `index` is its position in `CompiledVuln.criteria`."""
+    """One `cpeMatch` entry, parsed. `index` is its position in `CompiledVuln.criteria`.
+
+    Treated as immutable. Not a frozen dataclass: a compile builds ~100,000 of them and the
+    frozen `__init__` (one `object.__setattr__` per field) was a third of the compile time.
+    """
 
     vuln: str
     index: int
@@ -68,6 +93,8 @@ class Criterion:
     has_range: bool = False  # a versionStart*/versionEnd* bound is given
     plain_range: bool = False  # has_range and the criterion version is `*` (the usual case)
     part_only_range: bool = False  # plain_range, and every attribute but the part is `*`
+    reason_prefix: str = ""  # `reason_head; installed `: a plain match appends the version
+    scan: int = SCAN_OTHER
 
 
 def _bound(version: str, inclusive: bool) -> str:
@@ -222,7 +249,7 @@ def _node(
     indexes: list[int] = []
     broken = 0
     for mi, m in enumerate(matches):
-        crit = _criterion(vuln_id, len(criteria), ci, ni, m, f"{where}.cpeMatch[{mi}]", problems)
+        crit = _criterion(vuln_id, len(criteria), ci, ni, mi, m, where, problems)
         if crit is None:
             broken += 1
             continue
@@ -231,29 +258,79 @@ def _node(
     return Node(operator, negate, tuple(indexes), broken)
 
 
+class _Shape(NamedTuple):
+    """What a criterion string alone determines (see `_shape`)."""
+
+    cpe: Cpe
+    rest: tuple[tuple[int, Value], ...]  # attributes after vendor/product/version, not `*`
+    version_key: VersionKey | None  # of a literal version
+    combined_key: VersionKey | None  # of version+update, both literal (`8.5` + `p1`)
+    part_only: bool  # every attribute after the version is `*` (the part may be given)
+    plain_rest: bool  # those given are literals or `-`, never a pattern
+
+
+@lru_cache(maxsize=1 << 15)
+def _shape(text: str) -> _Shape:
+    """Parse a criterion string; raises CpeError.
+
+    Cached: NVD repeats criterion strings (97,775 criteria of the Anchore records use 9,912
+    distinct strings), and the values are immutable.
+    """
+    cpe = parse_cpe(text)
+    version = cpe[3]
+    update = cpe[4]
+    rest = tuple([(i, cpe[i]) for i in _REST if cpe[i] is not ANY])
+    combined = None
+    if isinstance(version, str) and isinstance(update, str) and not update[:1].isdigit():
+        combined = version_key(version + update)
+    return _Shape(
+        cpe,
+        rest,
+        version_key(version) if isinstance(version, str) else None,
+        combined,
+        not rest or (len(rest) == 1 and rest[0][0] == 0),
+        all(v.__class__ is str or v is NA for _, v in rest),
+    )
+
+
+_HAS_DIGIT = re.compile(r"[0-9]").search
+
+
 def _criterion(
-    vuln_id: str, index: int, ci: int, ni: int, m: Any, where: str, problems: list[str]
+    vuln_id: str,
+    index: int,
+    ci: int,
+    ni: int,
+    mi: int,
+    m: Any,
+    where: str,
+    problems: list[str],
 ) -> Criterion | None:
+    # `where` is the node's; the entry's own place is spelled out only in a problem.
     if not isinstance(m, dict):
-        problems.append(f"{where} is not an object")
+        problems.append(f"{where}.cpeMatch[{mi}] is not an object")
         return None
     text = m.get("criteria")
     if not isinstance(text, str):
-        problems.append(f"{where}.criteria is missing or not a string")
+        problems.append(f"{where}.cpeMatch[{mi}].criteria is missing or not a string")
         return None
     try:
-        cpe = parse_cpe(text)
+        shape = _shape(text)
     except CpeError as e:
-        problems.append(f"{where}: invalid criterion, never matches: {e}")
+        problems.append(f"{where}.cpeMatch[{mi}]: invalid criterion, never matches: {e}")
         return None
+    cpe = shape.cpe
     if not isinstance(cpe.vendor, str) or cpe.product is ANY or cpe.product is NA:
         problems.append(
-            f"{where}: criterion {text!r} names no vendor or no product; too broad, never matches"
+            f"{where}.cpeMatch[{mi}]"
+            f": criterion {text!r} names no vendor or no product; too broad, never matches"
         )
         return None
     vulnerable = m.get("vulnerable")
-    if not isinstance(vulnerable, bool):
-        problems.append(f"{where}: 'vulnerable' missing or not a boolean, read as true")
+    if vulnerable is not True and vulnerable is not False:
+        problems.append(
+            f"{where}.cpeMatch[{mi}]: 'vulnerable' missing or not a boolean, read as true"
+        )
         vulnerable = True
     bounds: dict[str, str] = {}
     for name in _BOUNDS:
@@ -261,58 +338,88 @@ def _criterion(
             continue
         value = m[name]
         if not isinstance(value, str) or not value.strip():
-            problems.append(f"{where}.{name} is not a version string: {value!r}; never matches")
+            problems.append(
+                f"{where}.cpeMatch[{mi}].{name} is not a version string: {value!r}; never matches"
+            )
             return None
-        if not any(ch.isdigit() for ch in value):
-            problems.append(f"{where}.{name} {value!r} has no digit; compared as letters")
+        if _HAS_DIGIT(value) is None:
+            problems.append(
+                f"{where}.cpeMatch[{mi}].{name} {value!r} has no digit; compared as letters"
+            )
         bounds[name] = value.strip()
-    if "versionStartIncluding" in bounds and "versionStartExcluding" in bounds:
-        problems.append(
-            f"{where}: both versionStartIncluding and versionStartExcluding; never matches"
-        )
-        return None
-    if "versionEndIncluding" in bounds and "versionEndExcluding" in bounds:
-        problems.append(f"{where}: both versionEndIncluding and versionEndExcluding; never matches")
-        return None
-    start = bounds.get("versionStartIncluding", bounds.get("versionStartExcluding"))
-    end = bounds.get("versionEndIncluding", bounds.get("versionEndExcluding"))
-    if (start is not None or end is not None) and cpe.version is not ANY:
-        problems.append(
-            f"{where}: version range on a criterion whose version is not '*' ({text!r});"
-            " both the version and the range must hold"
-        )
+    start_incl = end_incl = False
+    start = end = None
+    start_key = end_key = None
+    if bounds:
+        if "versionStartIncluding" in bounds and "versionStartExcluding" in bounds:
+            problems.append(
+                f"{where}.cpeMatch[{mi}]"
+                ": both versionStartIncluding and versionStartExcluding; never matches"
+            )
+            return None
+        if "versionEndIncluding" in bounds and "versionEndExcluding" in bounds:
+            problems.append(
+                f"{where}.cpeMatch[{mi}]"
+                ": both versionEndIncluding and versionEndExcluding; never matches"
+            )
+            return None
+        start = bounds.get("versionStartIncluding", bounds.get("versionStartExcluding"))
+        end = bounds.get("versionEndIncluding", bounds.get("versionEndExcluding"))
+        if cpe.version is not ANY:
+            problems.append(
+                f"{where}.cpeMatch[{mi}]"
+                f": version range on a criterion whose version is not '*' ({text!r});"
+                " both the version and the range must hold"
+            )
+        start_incl = "versionStartIncluding" in bounds
+        end_incl = "versionEndIncluding" in bounds
+        start_key = version_key(start) if start is not None else None
+        end_key = version_key(end) if end is not None else None
     version = cpe.version
-    update = cpe.update
-    combined = None
-    if isinstance(version, str) and isinstance(update, str) and not update[:1].isdigit():
-        combined = version_key(version + update)
     mcid = m.get("matchCriteriaId")
-    start_incl = "versionStartIncluding" in bounds
-    end_incl = "versionEndIncluding" in bounds
     words = _range_words(cpe, start, start_incl, end, end_incl)
-    rest = tuple((i, cpe[i]) for i in _REST if cpe[i] is not ANY)
-    plain_range = (start is not None or end is not None) and version is ANY
+    head = f"{text} {words}" if words else text
+    has_range = bool(bounds)
+    plain_range = has_range and version is ANY
+    part_only = plain_range and shape.part_only
+    # The indexes decide by plain equality only where the criterion's other attributes are
+    # literals or `-` (a pattern there, e.g. target_sw `*_server`, needs evaluate_criterion).
+    plain_rest = shape.plain_rest
+    if plain_range:
+        scan = SCAN_RANGE_PART if part_only else SCAN_RANGE if plain_rest else SCAN_OTHER
+    elif has_range:
+        scan = SCAN_OTHER
+    elif version is ANY:
+        scan = SCAN_ANY if plain_rest else SCAN_OTHER
+    elif isinstance(version, str):
+        scan = SCAN_EXACT if plain_rest else SCAN_OTHER
+    else:
+        scan = SCAN_OTHER
+    # Positional: keyword construction of 27 fields costs several microseconds, and a compile
+    # builds one Criterion per cpeMatch entry. The order is the field order above.
     return Criterion(
-        vuln=vuln_id,
-        index=index,
-        config=ci,
-        node=ni,
-        text=text,
-        cpe=cpe,
-        vulnerable=vulnerable,
-        start=start,
-        start_incl=start_incl,
-        end=end,
-        end_incl=end_incl,
-        match_criteria_id=mcid if isinstance(mcid, str) else "",
-        start_key=version_key(start) if start is not None else None,
-        end_key=version_key(end) if end is not None else None,
-        version_key=version_key(version) if isinstance(version, str) else None,
-        combined_key=combined,
-        rest=rest,
-        reason_head=f"{text} {words}" if words else text,
-        version_range=_range_expr(cpe, start, start_incl, end, end_incl),
-        has_range=start is not None or end is not None,
-        plain_range=plain_range,
-        part_only_range=plain_range and all(i == 0 for i, _ in rest),
+        vuln_id,
+        index,
+        ci,
+        ni,
+        text,
+        cpe,
+        vulnerable,
+        start,
+        start_incl,
+        end,
+        end_incl,
+        mcid if isinstance(mcid, str) else "",
+        start_key,
+        end_key,
+        shape.version_key,
+        shape.combined_key,
+        shape.rest,
+        head,
+        _range_expr(cpe, start, start_incl, end, end_incl),
+        has_range,
+        plain_range,
+        part_only,
+        head + "; installed ",
+        scan,
     )

@@ -158,6 +158,7 @@ _PREFIX_23 = "cpe:2.3:"
 _PREFIX_22 = "cpe:/"
 _PARTS = frozenset({"a", "o", "h"})
 _LOGICAL: dict[str, Value] = {"*": ANY, "-": NA}
+_LOGICAL_GET = _LOGICAL.get
 # Characters that need no quoting in a formatted string (NISTIR 7695 §6.2.2.1 `unreserved`).
 _FS_UNRESERVED = re.compile(r"[a-z0-9_.\-]")
 
@@ -196,7 +197,7 @@ def _parse_fs_plain(s: str) -> Cpe:
     if "" in fields:
         attribute = ATTRIBUTES[fields.index("")]
         raise CpeError(f"empty {attribute} in CPE name {s!r} (use '*' for ANY)")
-    values: list[Value] = [_LOGICAL.get(v, v) for v in fields]
+    values: list[Value] = list(map(_LOGICAL_GET, fields, fields))  # `*`, `-` -> ANY, NA
     # Wildcards other than the lone `*` of ANY: rare, so tested once on the whole string.
     if "?" in low or low.count("*") > fields.count("*"):
         for i, v in enumerate(fields):
