@@ -242,7 +242,12 @@ VIGIE_TASKS_BACKEND = env_choice(
     "VIGIE_TASKS_BACKEND", "database", ("database", "redis", "immediate")
 )
 VIGIE_REDIS_URL = env_str("VIGIE_REDIS_URL", "redis://127.0.0.1:6379/0")
-VIGIE_WORKER_HEARTBEAT_SECONDS = env_int("VIGIE_WORKER_HEARTBEAT_SECONDS", 15, minimum=1)
+# Workers beat every this many seconds (one UPDATE) and take a worker silent for 4 beats for dead:
+# 2 s gives back a dead worker's deliveries and tasks within 8-10 s (core/recovery.py).
+VIGIE_WORKER_HEARTBEAT_SECONDS = env_int("VIGIE_WORKER_HEARTBEAT_SECONDS", 2, minimum=1, maximum=60)
+# Workers of one machine (same boot and PID namespace) also ask the kernel whether a worker's pid
+# still runs: a restarted worker recovers its killed predecessor at once. 0: heartbeats only.
+VIGIE_WORKER_PROCESS_CHECK = env_bool("VIGIE_WORKER_PROCESS_CHECK", True)
 if VIGIE_TASKS_BACKEND == "redis":
     INSTALLED_APPS.append("django_rq")
     RQ_QUEUES = {"default": {"URL": VIGIE_REDIS_URL, "DEFAULT_TIMEOUT": 3600}}

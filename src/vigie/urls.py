@@ -18,6 +18,7 @@ urlpatterns = [
     path("o/<slug:org>/", include("vigie.vulns.urls")),
     path("o/<slug:org>/inventory/", include("vigie.inventory.urls")),
     path("o/<slug:org>/notifications/", include("vigie.notify.urls")),
+    path("o/<slug:org>/operations/", include("vigie.core.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -251,3 +251,26 @@ def test_missing_template_makes_the_delivery_dead(est_a: Organisation, db: Any) 
     )
     assert outbox.deliver_due() == {"dead": 1}
     assert "TemplateDoesNotExist" in Delivery.objects.get().last_error
+
+
+def test_a_resent_email_keeps_its_message_id_so_mail_clients_see_one_message(
+    probe_template: str, est_a: Organisation, db: Any
+) -> None:
+    from django.core import mail
+
+    delivery = outbox.enqueue_email(
+        organisation=est_a,
+        to="rssi@chu-alpha.example",
+        language="fr",
+        template=PROBE,
+        context={"payload": {}},
+        event="alert.escalated",
+        idempotency_key="escalation:resent",
+    )
+    assert delivery is not None
+    assert outbox.deliver_due() == {"sent": 1}
+    # A worker killed after the server accepted the message, before the row said so: resent.
+    Delivery.objects.filter(pk=delivery.pk).update(state=DeliveryState.RETRY)
+    assert outbox.deliver_due() == {"sent": 1}
+    first, second = (message.message()["Message-ID"] for message in mail.outbox)
+    assert first == second == f"<{delivery.public_id}@localhost>"

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from tests.notify.conftest import Receiver
 from vigie.core import scheduling
+from vigie.core.models import PendingTask
 from vigie.notify import outbox
 from vigie.notify.models import Channel, Delivery, DeliveryState
 from vigie.tenancy.models import Organisation
@@ -117,7 +118,7 @@ def test_worker_dying_after_its_claim_is_recovered_by_the_sweeper(
     assert delivery.attempts == 2
     first = delivery.attempt_log.first()
     assert first is not None
-    assert (first.outcome, first.worker) == ("temporary", "worker-that-dies")
+    assert (first.outcome, first.worker) == ("interrupted", "worker-that-dies")
 
 
 def test_a_row_that_keeps_killing_workers_ends_dead(est_a: Organisation, settings: Any) -> None:
@@ -187,9 +188,71 @@ def test_the_worker_delivers_what_committed_transactions_queued(
     assert Delivery.objects.get().state == DeliveryState.SENT
 
 
-def test_sweeper_runs_every_minute() -> None:
-    jobs = {job.name: job for job in scheduling.registered_jobs()}
-    assert jobs["notify-sweep"].every == timedelta(minutes=1)
+def test_every_worker_watches_the_outbox_at_each_heartbeat_and_kicks_once(
+    transactional_db: Any, database_backend: None, est_a: Organisation, settings: Any
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    assert scheduling._watchers["notify-outbox"] is outbox.watch
+    assert "notify-sweep" not in {job.name for job in scheduling.registered_jobs()}
+    [pk] = queue(est_a, 1)
+    # The commit's kick was lost (Redis restarted, say).
+    DBTaskResult.objects.all().delete()
+    PendingTask.objects.all().delete()
+    assert outbox.watch() == {"recovered": 0, "kicked": 1}
+    assert outbox.watch() == {"recovered": 0, "kicked": 0}  # one waiting task is enough
+    assert DBTaskResult.objects.count() == 1
+    # A worker that hangs without dying: the safety net of VIGIE_NOTIFY_STUCK_MINUTES.
+    assert outbox.try_claim(pk, "hung")
+    later = timezone.now() + timedelta(minutes=settings.VIGIE_NOTIFY_STUCK_MINUTES + 1)
+    assert outbox.watch(later)["recovered"] == 1
+
+
+def test_a_row_interrupted_three_times_in_a_row_waits_the_backoff_instead_of_looping(
+    database_backend: None, est_a: Organisation
+) -> None:
+    [pk] = queue(est_a, 1)
+    for victim in ("first", "second"):
+        assert outbox.try_claim(pk, victim)
+        assert outbox.release_workers([victim]) == 1
+        # Two workers dying in a row may be bad luck: the row is retried at once.
+        assert Delivery.objects.get(pk=pk).next_attempt_at <= timezone.now()
+    assert outbox.try_claim(pk, "third")
+    assert outbox.release_workers(["third"]) == 1
+    delivery = Delivery.objects.get(pk=pk)
+    assert (delivery.state, delivery.attempts) == (DeliveryState.RETRY, 3)
+    assert delivery.next_attempt_at > timezone.now() + timedelta(minutes=5)
+    assert outbox.release_workers(["third"]) == 0  # nothing held any more
+
+
+def test_a_backlog_larger_than_a_batch_is_sent_by_a_chain_of_tasks(
+    transactional_db: Any,
+    database_backend: None,
+    receiver: Receiver,
+    webhook: Channel,
+    est_a: Organisation,
+    settings: Any,
+) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    settings.VIGIE_NOTIFY_BATCH_SIZE = 2
+    for n in range(5):
+        with transaction.atomic():
+            outbox.enqueue_for_channels(
+                organisation=est_a,
+                event="alert.new",
+                payload={"alert": n},
+                email_template="vulns/mail/alert",
+                email_context={},
+                idempotency_key=f"alert.new:{n}",
+            )
+    assert DBTaskResult.objects.filter(task_path__endswith="deliver_pending").count() == 1
+    call_command("worker", "--batch")
+    assert sorted(r.json["data"]["alert"] for r in receiver.requests) == [0, 1, 2, 3, 4]
+    assert set(Delivery.objects.values_list("state", flat=True)) == {DeliveryState.SENT}
+    # Each task took its batch and queued the next; none is left waiting.
+    statuses = DBTaskResult.objects.filter(task_path__endswith="deliver_pending")
+    assert set(statuses.values_list("status", flat=True)) == {"SUCCESSFUL"}
 
 
 def test_finished_deliveries_are_pruned_after_the_retention(

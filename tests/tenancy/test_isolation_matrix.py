@@ -385,6 +385,9 @@ UI_CASES: list[tuple[str, str, str, dict[str, str], tuple[int, ...]]] = [
         (404, 404, 404, 200, 302),
     ),
     ("vulns:feeds", "get", "/o/centre/feeds/", {}, (404, 404, 404, 200, 302)),
+    # Workers and interrupted tasks of the whole platform: the centre's page.
+    ("core:operations", "get", "/o/centre/operations/", {}, (404, 404, 404, 200, 302)),
+    ("core:operations", "get", "/o/chu-alpha/operations/", {}, (403, 403, 404, 404, 302)),
     ("inventory:list", "get", "/o/centre/inventory/", {}, (404, 404, 404, 200, 302)),
     # Notifications
     ("notify:channels", "get", "/o/chu-alpha/notifications/", {}, OK_A),

@@ -19,7 +19,7 @@ import pytest
 from vigie.core import scheduling
 from vigie.engines.feeds import HttpClient
 from vigie.tenancy.access import OrgAccess
-from vigie.vulns.models import Alert, EpssScore, FeedRun, KevListing
+from vigie.vulns.models import Alert, EpssScore, FeedRun, KevListing, PendingMatch
 from vigie.vulns.refresh import refresh_configured_feeds
 
 from .support import DEMO_FEEDS, HEADER, import_csv
@@ -121,6 +121,43 @@ def nvd_records() -> list[dict[str, Any]]:
     return found
 
 
+def rolie_feed(feed_server: FeedServer) -> bytes:
+    """A ROLIE feed of two CISA ICS-Medical advisories, served with their SHA-512 files."""
+    entries = []
+    for name in ("icsma-17-017-02.json", "icsma-23-194-01.json"):
+        body = (DEMO_FEEDS / "csaf" / name).read_bytes()
+        feed_server.files[f"/csaf/{name}"] = body
+        feed_server.files[f"/csaf/{name}.sha512"] = (
+            hashlib.sha512(body).hexdigest() + f"  {name}\n"
+        ).encode()
+        entries.append(
+            {
+                "id": name,
+                "title": name,
+                "updated": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
+                "content": {"type": "application/json", "src": f"{feed_server.base}/csaf/{name}"},
+                "link": [
+                    {"rel": "self", "href": f"{feed_server.base}/csaf/{name}"},
+                    {"rel": "hash", "href": f"{feed_server.base}/csaf/{name}.sha512"},
+                ],
+                "format": {
+                    "schema": "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json",
+                    "version": "2.0",
+                },
+            }
+        )
+    return json.dumps(
+        {
+            "feed": {
+                "id": "test",
+                "title": "Test provider",
+                "updated": datetime.now(UTC).isoformat(),
+                "entry": entries,
+            }
+        }
+    ).encode()
+
+
 def client() -> HttpClient:
     return HttpClient(timeout=5, retries=1, backoff=0)
 
@@ -201,39 +238,7 @@ def test_csaf_provider_rolie_feed_downloads_new_advisories_only(
         + "pump-1,Pompe Alaris,medical-device,BD,Alaris PC Unit model 8015,9.19,,,,"
         + "life-sustaining,internal,Réa\n",
     )
-    entries = []
-    for name in ("icsma-17-017-02.json", "icsma-23-194-01.json"):
-        body = (DEMO_FEEDS / "csaf" / name).read_bytes()
-        feed_server.files[f"/csaf/{name}"] = body
-        feed_server.files[f"/csaf/{name}.sha512"] = (
-            hashlib.sha512(body).hexdigest() + f"  {name}\n"
-        ).encode()
-        entries.append(
-            {
-                "id": name,
-                "title": name,
-                "updated": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
-                "content": {"type": "application/json", "src": f"{feed_server.base}/csaf/{name}"},
-                "link": [
-                    {"rel": "self", "href": f"{feed_server.base}/csaf/{name}"},
-                    {"rel": "hash", "href": f"{feed_server.base}/csaf/{name}.sha512"},
-                ],
-                "format": {
-                    "schema": "https://docs.oasis-open.org/csaf/csaf/v2.0/csaf_json_schema.json",
-                    "version": "2.0",
-                },
-            }
-        )
-    feed_server.files["/csaf/feed.json"] = json.dumps(
-        {
-            "feed": {
-                "id": "test",
-                "title": "Test provider",
-                "updated": datetime.now(UTC).isoformat(),
-                "entry": entries,
-            }
-        }
-    ).encode()
+    feed_server.files["/csaf/feed.json"] = rolie_feed(feed_server)
     settings.VIGIE_CSAF_ROLIE_URLS = [f"{feed_server.base}/csaf/feed.json"]
     first = refresh_configured_feeds(triggered_by="test", client=client())
     result = next(v for k, v in first.items() if k.startswith("csaf:"))
@@ -263,3 +268,63 @@ def test_feed_directory_paths_are_not_confused_with_urls(tmp_path: Path, db: Any
     summary = import_sources([str(kev)], triggered_by="test")
     assert summary["sources"][0]["state"] == "ok"
     assert FeedRun.objects.get().source == "file"
+
+
+def _dies_while_matching(*args: Any, **kwargs: Any) -> Any:
+    # Stands for the process dying after the records were stored, before they were matched.
+    raise RuntimeError("the machine went down")
+
+
+def test_the_nvd_watermark_waits_until_the_records_it_covers_are_matched(
+    feed_server: FeedServer, settings: Any, a_access: OrgAccess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vigie.vulns import feed_import
+
+    import_csv(a_access, HEADER + PORTAL)
+    feed_server.nvd_records = nvd_records()
+    settings.VIGIE_NVD_API_URL = f"{feed_server.base}/nvd/cves/2.0"
+    settings.VIGIE_NVD_API_DELAY_SECONDS = 0
+    monkeypatch.setattr(feed_import, "drain", _dies_while_matching)
+    with pytest.raises(RuntimeError):
+        refresh_configured_feeds(triggered_by="test", client=client())
+    failed = FeedRun.objects.get(source="nvd-api")
+    assert (failed.state, failed.watermark) == ("failed", "")
+    assert not Alert.objects.exists()
+    monkeypatch.undo()
+    feed_server.requests.clear()
+    refresh_configured_feeds(triggered_by="test", client=client())
+    # The same records are read again (from the first run's start, VIGIE_NVD_INITIAL_DAYS ago,
+    # not from a watermark), and what the failed run stored is matched.
+    asked = parse_qs(urlsplit(feed_server.requests[0][0]).query)["lastModStartDate"][0]
+    initial = datetime.now(UTC) - timedelta(days=settings.VIGIE_NVD_INITIAL_DAYS)
+    assert datetime.fromisoformat(asked) < initial + timedelta(minutes=1)
+    assert Alert.objects.filter(vulnerability__vuln_id="CVE-2024-38475").exists()
+    latest = FeedRun.objects.filter(source="nvd-api").latest("started_at")
+    assert latest.state == "ok"
+    assert latest.watermark
+    assert not PendingMatch.objects.exists()
+
+
+def test_a_csaf_provider_is_read_again_when_its_advisories_were_not_matched(
+    feed_server: FeedServer, settings: Any, a_access: OrgAccess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vigie.vulns import feed_import
+
+    import_csv(
+        a_access,
+        HEADER
+        + "pump-1,Pompe Alaris,medical-device,BD,Alaris PC Unit model 8015,9.19,,,,"
+        + "life-sustaining,internal,Réa\n",
+    )
+    feed_server.files["/csaf/feed.json"] = rolie_feed(feed_server)
+    settings.VIGIE_CSAF_ROLIE_URLS = [f"{feed_server.base}/csaf/feed.json"]
+    monkeypatch.setattr(feed_import, "drain", _dies_while_matching)
+    with pytest.raises(RuntimeError):
+        refresh_configured_feeds(triggered_by="test", client=client())
+    assert not Alert.objects.exists()
+    monkeypatch.undo()
+    again = refresh_configured_feeds(triggered_by="test", client=client())
+    result = next(v for k, v in again.items() if k.startswith("csaf:"))
+    assert result["downloaded"] == 2  # the cursor had not moved
+    assert Alert.objects.filter(organisation=a_access.organisation).exists()
+    assert not PendingMatch.objects.exists()

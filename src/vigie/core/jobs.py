@@ -9,8 +9,9 @@ from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
 from vigie.accounts.throttle import prune_failures
-from vigie.core import scheduling
+from vigie.core import recovery, scheduling
 from vigie.core.heartbeat import prune_heartbeats
+from vigie.core.models import InterruptedTask
 
 
 @task()
@@ -20,14 +21,18 @@ def prune_login_failures() -> int:
 
 @task()
 def prune_bookkeeping() -> dict[str, int]:
-    """Old job-slot claims, heartbeats of workers long gone, finished task results."""
-    old_results, _ = DBTaskResult.objects.filter(
-        finished_at__lt=timezone.now() - timedelta(days=14)
-    ).delete()
+    """Old job-slot claims, heartbeats of workers long gone, finished task results, records of
+    interrupted tasks; and tasks left running by workers whose heartbeat is long gone."""
+    cutoff = timezone.now() - timedelta(days=14)
+    orphans = recovery.release_orphans()
+    old_results, _ = DBTaskResult.objects.filter(finished_at__lt=cutoff).delete()
+    old_interruptions, _ = InterruptedTask.objects.filter(detected_at__lt=cutoff).delete()
     return {
         "job_runs": scheduling.prune_job_runs(),
         "heartbeats": prune_heartbeats(),
         "task_results": old_results,
+        "interrupted_tasks": old_interruptions,
+        "orphan_tasks": orphans,
     }
 
 

@@ -53,13 +53,22 @@ def registered_jobs() -> list[PeriodicJob]:
 
 
 def schedule_due_jobs(worker_id: str, now: datetime | None = None) -> list[str]:
-    """Enqueue the jobs whose current slot no worker has claimed yet; returns their names."""
+    """Enqueue the jobs whose current slot no worker has claimed yet; returns their names.
+
+    Called at every heartbeat by every worker: one SELECT finds the slots already taken, so the
+    usual tick writes nothing (a failed INSERT would still take SQLite's write lock).
+    """
     now = now or timezone.now()
     enqueued: list[str] = []
-    for job in registered_jobs():
-        if not job.enabled():
+    due = {job.name: (job, job.slot(now)) for job in registered_jobs() if job.enabled()}
+    taken = set(
+        JobRun.objects.filter(job__in=list(due), slot__in={slot for _job, slot in due.values()})
+        .order_by()
+        .values_list("job", "slot")
+    )
+    for name, (job, slot) in sorted(due.items()):
+        if (name, slot) in taken:
             continue
-        slot = job.slot(now)
         try:
             with transaction.atomic():
                 JobRun.objects.create(job=job.name, slot=slot, worker_id=worker_id)
@@ -71,6 +80,27 @@ def schedule_due_jobs(worker_id: str, now: datetime | None = None) -> list[str]:
         logger.info("scheduled %s for slot %s", job.name, slot.isoformat())
         enqueued.append(job.name)
     return enqueued
+
+
+# --- Watchers: quick checks every worker makes at every heartbeat ------------------------------
+
+Watcher = Callable[[], object]
+_watchers: dict[str, Watcher] = {}
+
+
+def register_watcher(name: str, watcher: Watcher) -> None:
+    """Run `watcher()` in every worker's scheduler thread, at every heartbeat.
+
+    For the safety nets that must never wait behind queued work (e.g. the outbox's check for
+    due and stuck deliveries). A watcher must be quick (indexed queries) and never wait on the
+    network; it may enqueue tasks.
+    """
+    _watchers[name] = watcher
+
+
+def run_watchers() -> None:
+    for name in sorted(_watchers):
+        _watchers[name]()
 
 
 def prune_job_runs(keep: timedelta = timedelta(days=30)) -> int:

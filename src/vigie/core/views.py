@@ -1,21 +1,24 @@
-"""Health check, and the error pages (JSON for API clients, a page for people)."""
+"""Health check, the centre's operations page, and the error pages (JSON for API clients, a
+page for people)."""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
-from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from vigie import __version__
+from vigie.core import heartbeat, operations
 from vigie.core.errors import error_response
-from vigie.core.models import WorkerHeartbeat
+from vigie.tenancy.access import org_access
+from vigie.tenancy.roles import Cap
 
 logger = logging.getLogger(__name__)
 
@@ -30,17 +33,17 @@ def healthz(request: HttpRequest) -> HttpResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         body["database"] = "ok"
-        latest = (
-            WorkerHeartbeat.objects.order_by("-last_seen")
-            .values_list("last_seen", flat=True)
-            .first()
-        )
-        if latest is None:
+        views = operations.workers()
+        if not views:
             body["worker"] = "never"
         else:
-            late_after = timedelta(seconds=settings.VIGIE_WORKER_HEARTBEAT_SECONDS * 4)
-            body["worker"] = "ok" if timezone.now() - latest <= late_after else "late"
-            body["worker_last_seen"] = latest.isoformat()
+            latest = max(views, key=lambda view: view.row.last_seen)
+            body["worker"] = "ok" if any(view.reporting for view in views) else "late"
+            body["worker_last_seen"] = latest.row.last_seen.isoformat()
+        # Within the last 24 hours. Dead workers are recovered by the live ones within seconds:
+        # "late" ones (silent, not yet recovered) should only show while no worker runs at all.
+        body["workers"] = operations.worker_counts(views)
+        body["tasks_interrupted"] = operations.interrupted_count()
     except DatabaseError as error:
         logger.error("health check: database unreachable: %s", error)
         body["database"] = "error"
@@ -78,4 +81,25 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 def server_error(request: HttpRequest) -> HttpResponse:
     return error_response(
         request, 500, "internal", _("Internal error. It was logged; try again later.")
+    )
+
+
+@login_required
+@require_GET
+def operations_page(request: HttpRequest, org: str) -> HttpResponse:
+    """Workers, tasks their death interrupted, and the apps' panels (the outbox): the centre's."""
+    access = org_access(request.user, org, Cap.VIEW_SECTOR)
+    views = operations.workers()
+    return render(
+        request,
+        "core/operations.html",
+        {
+            "access": access,
+            "workers": views,
+            "counts": operations.worker_counts(views),
+            "interrupted": operations.interrupted_tasks(),
+            "pending": operations.pending_tasks(),
+            "panels": operations.panels(),
+            "dead_after_beats": heartbeat.DEAD_AFTER_BEATS,
+        },
     )

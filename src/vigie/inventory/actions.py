@@ -1,4 +1,6 @@
-"""Changing one asset by hand: saved, indexed and matched in one go, and audited."""
+"""Changing one asset by hand: saved, indexed, audited and owed its matching in one
+transaction, then matched at once by the request. A request that dies before it matched leaves
+the owed rows to the `resume-matching` job (vulns/pending.py)."""
 
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ from vigie.engines.cpe.names import CpeError, parse_cpe
 from vigie.inventory.models import Asset
 from vigie.tenancy.access import OrgAccess
 from vigie.tenancy.roles import Cap
-from vigie.vulns.matching import index_assets, match_assets, match_vulnerabilities
-from vigie.vulns.models import AlertAsset
+from vigie.vulns.matching import index_assets
+from vigie.vulns.models import AlertAsset, PendingMatch
+from vigie.vulns.owed import owe_assets, owe_vulnerabilities
+from vigie.vulns.pending import drain
 
 # Characters a CPE 2.3 formatted string may carry unquoted (NISTIR 7695, 6.2).
 _PLAIN = re.compile(r"[A-Za-z0-9._\-]")
@@ -41,6 +45,7 @@ def save_asset(
     with transaction.atomic():
         asset.save()
         index_assets([asset])
+        owed = owe_assets([asset])
         audit(
             "inventory.asset_created" if created else "inventory.asset_changed",
             actor=access.user,
@@ -49,18 +54,21 @@ def save_asset(
             request=request,
             details={"external_id": asset.external_id},
         )
-    match_assets([asset])
+    drain(PendingMatch.objects.filter(pk__in=[row.pk for row in owed]))
     return asset
 
 
 def delete_asset(*, access: OrgAccess, asset: Asset, request: HttpRequest | None = None) -> None:
     _check(access, asset)
-    vuln_ids = set(
-        AlertAsset.objects.filter(asset=asset).values_list(
-            "alert__vulnerability__vuln_id", flat=True
-        )
-    )
     with transaction.atomic():
+        # Alerts that listed it are re-evaluated: they close if it was their last asset. Owed
+        # in the transaction of the deletion, which takes the asset's alert rows with it.
+        listed = AlertAsset.objects.filter(asset=asset).values_list(
+            "alert__vulnerability_id", flat=True
+        )
+        owed = owe_vulnerabilities(listed, organisation_id=access.organisation.pk, changed=False)
+        # Its children become roots of trees of their own, evaluated anew.
+        owed += owe_assets(asset.children.all())
         audit(
             "inventory.asset_deleted",
             actor=access.user,
@@ -70,8 +78,7 @@ def delete_asset(*, access: OrgAccess, asset: Asset, request: HttpRequest | None
             details={"external_id": asset.external_id},
         )
         asset.delete()
-    # Alerts that listed it are re-evaluated: they close if it was their last affected asset.
-    match_vulnerabilities(vuln_ids, organisations=[access.organisation.pk])
+    drain(PendingMatch.objects.filter(pk__in=[row.pk for row in owed]))
 
 
 def confirm_cpe(

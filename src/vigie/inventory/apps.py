@@ -1,3 +1,5 @@
+import importlib
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,7 @@ class InventoryConfig(AppConfig):
     name = "vigie.inventory"
     label = "inventory"
     verbose_name = "Inventory"
+
+    def ready(self) -> None:
+        # The task must be known wherever a worker runs.
+        importlib.import_module("vigie.inventory.jobs")

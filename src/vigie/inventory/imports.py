@@ -1,7 +1,10 @@
 """Inventory import: upload → preview (errors per row, what would change) → commit, all or nothing.
 
 Re-importing the same inventory updates assets (matched on the inventory's own id) instead of
-duplicating them. Committed assets are indexed and matched at once.
+duplicating them. The commit's transaction writes the assets, their index, what matching they
+are owed (vulns.PendingMatch) and the task that does it; the task runs in a worker (the page
+shows its progress, the user may leave), and whatever stops it, what it had not done stays
+owed and is resumed (vulns/pending.py). Nothing depends on the web request surviving.
 """
 
 from __future__ import annotations
@@ -26,10 +29,12 @@ from vigie.core.bulk import update_rows
 from vigie.engines.inventory import InventoryLimits, load_inventory
 from vigie.engines.inventory.loader import detect_format
 from vigie.engines.records import AssetRecord, InputError
+from vigie.inventory.jobs import enqueue_matching
 from vigie.inventory.models import Asset, InventoryImport, Source
 from vigie.tenancy.access import OrgAccess
 from vigie.tenancy.roles import Cap
-from vigie.vulns.matching import index_assets, match_assets
+from vigie.vulns.matching import index_assets
+from vigie.vulns.owed import owe_assets
 
 logger = logging.getLogger(__name__)
 
@@ -185,6 +190,9 @@ def _differs(asset: Asset, data: dict[str, Any]) -> bool:
 
 @dataclass
 class Committed:
+    """What a commit wrote; the alert counts are those of its matching when it is already done
+    (the immediate task backend), zero while a worker still matches."""
+
     created: int
     updated: int
     unchanged: int
@@ -233,7 +241,7 @@ def _create_parents_first(
 def commit(
     *, access: OrgAccess, job: InventoryImport, request: HttpRequest | None = None
 ) -> Committed:
-    """Write the previewed assets in one transaction, then match what changed."""
+    """Write the previewed assets and queue their matching, in one transaction."""
     access.require(Cap.EDIT_INVENTORY)
     if job.organisation_id != access.organisation.pk:
         raise PermissionDenied("import")
@@ -295,10 +303,12 @@ def commit(
         update_rows(Asset, reparented, ["parent"])
         touched = {a.pk: a for a in [*to_create, *changed, *reparented]}
         index_assets(touched.values())
+        owe_assets(touched.values(), inventory_import_id=locked.pk)
         locked.state = InventoryImport.State.COMMITTED
         locked.committed_at = now
         locked.records = []  # the assets are in the inventory now; no need to keep a copy
-        locked.save(update_fields=["state", "committed_at", "records"])
+        locked.match_state = InventoryImport.MatchState.QUEUED
+        locked.save(update_fields=["state", "committed_at", "records", "match_state"])
         audit(
             "inventory.imported",
             actor=access.user,
@@ -308,16 +318,19 @@ def commit(
             request=request,
             details={"created": len(to_create), "updated": len(changed), "unchanged": unchanged},
         )
-    counts = match_assets(touched.values())
+        enqueue_matching(locked.pk)
+    matched = (
+        InventoryImport.objects.filter(pk=locked.pk).values_list("match_counts", flat=True).get()
+    )
     return Committed(
         created=len(to_create),
         updated=len(
             {a.pk for a in changed} | {a.pk for a in reparented} - {a.pk for a in to_create}
         ),
         unchanged=unchanged,
-        alerts_created=counts.alerts_created,
-        alerts_updated=counts.alerts_updated,
-        alerts_closed=counts.alerts_closed,
+        alerts_created=matched.get("alerts_created", 0),
+        alerts_updated=matched.get("alerts_updated", 0),
+        alerts_closed=matched.get("alerts_closed", 0),
     )
 
 

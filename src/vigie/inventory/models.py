@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from vigie.engines.records import AssetRecord
+from vigie.vulns.liveness import ProcessStamp
 
 
 class AssetKind(models.TextChoices):
@@ -145,14 +146,26 @@ class AssetKey(models.Model):
         return f"{self.kind}:{self.key}"
 
 
-class InventoryImport(models.Model):
-    """One uploaded inventory file: parsed into a preview, then committed all at once (or not)."""
+class InventoryImport(ProcessStamp):
+    """One uploaded inventory file: parsed into a preview, then committed all at once (or not).
+
+    Committing writes the assets and what matching they are owed (vulns.PendingMatch) in one
+    transaction, with the task that matches them; the process stamp says which process runs
+    that matching now, and `match_done` / `match_total` how far it went (vulnerabilities).
+    """
 
     class State(models.TextChoices):
         PREVIEW = "preview", _("Waiting for confirmation")
         INVALID = "invalid", _("Refused: errors in the file")
         COMMITTED = "committed", _("Imported")
         DISCARDED = "discarded", _("Discarded")
+
+    class MatchState(models.TextChoices):
+        NONE = "", _("Not matched")
+        QUEUED = "queued", _("Matching queued")
+        RUNNING = "running", _("Matching in progress")
+        DONE = "done", _("Matched")
+        INTERRUPTED = "interrupted", _("Matching interrupted, to be resumed")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organisation = models.ForeignKey(
@@ -172,9 +185,31 @@ class InventoryImport(models.Model):
     summary = models.JSONField(default=dict)  # new / updated / unchanged counts
     created_at = models.DateTimeField(auto_now_add=True)
     committed_at = models.DateTimeField(null=True, blank=True)
+    match_state = models.CharField(
+        max_length=12, choices=MatchState.choices, default=MatchState.NONE, blank=True
+    )
+    match_done = models.PositiveIntegerField(default=0)
+    match_total = models.PositiveIntegerField(default=0)
+    match_counts = models.JSONField(default=dict, blank=True)  # alerts created / updated / closed
+    matched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["match_state"])]
+
+    @property
+    def matching(self) -> bool:
+        return self.match_state in (
+            self.MatchState.QUEUED,
+            self.MatchState.RUNNING,
+            self.MatchState.INTERRUPTED,
+        )
+
+    @property
+    def match_percent(self) -> int:
+        if not self.match_total:
+            return 0
+        return min(100, self.match_done * 100 // self.match_total)
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.state})"

@@ -172,6 +172,9 @@ def import_upload(request: HttpRequest, org: str) -> HttpResponse:
 def import_preview(request: HttpRequest, org: str, import_id: str) -> HttpResponse:
     access = org_access(request.user, org, Cap.EDIT_INVENTORY)
     job = get_scoped(access, InventoryImport.objects.all(), pk=import_id)
+    if request.headers.get("HX-Request"):
+        # The matching progress, polled while a worker matches the committed assets.
+        return render(request, "inventory/_import_matching.html", {"access": access, "job": job})
     return render(
         request,
         "inventory/import_preview.html",
@@ -198,19 +201,11 @@ def import_commit(request: HttpRequest, org: str, import_id: str) -> HttpRespons
         return redirect("inventory:import_preview", org=org, import_id=job.pk)
     messages.success(
         request,
-        _(
-            "Imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged. "
-            "Alerts: %(alerts)d new, %(closed)d closed."
-        )
-        % {
-            "created": done.created,
-            "updated": done.updated,
-            "unchanged": done.unchanged,
-            "alerts": done.alerts_created,
-            "closed": done.alerts_closed,
-        },
+        _("Imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.")
+        % {"created": done.created, "updated": done.updated, "unchanged": done.unchanged},
     )
-    return redirect("inventory:list", org=org)
+    # The import's page follows the matching, which runs in a worker: the person may leave it.
+    return redirect("inventory:import_preview", org=org, import_id=job.pk)
 
 
 @login_required

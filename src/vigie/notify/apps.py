@@ -9,6 +9,6 @@ class NotifyConfig(AppConfig):
     verbose_name = "Notifications"
 
     def ready(self) -> None:
-        # The delivery sweeper registers itself as a periodic job on import; checks likewise.
-        importlib.import_module("vigie.notify.jobs")
-        importlib.import_module("vigie.notify.checks")
+        # The outbox registers its watcher, releaser and periodic job on import; checks likewise.
+        for module in ("vigie.notify.jobs", "vigie.notify.checks", "vigie.notify.operations"):
+            importlib.import_module(module)

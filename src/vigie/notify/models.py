@@ -155,6 +155,8 @@ class AttemptOutcome(models.TextChoices):
     OK = "ok", _("Delivered")
     TEMPORARY = "temporary", _("Temporary failure")
     PERMANENT = "permanent", _("Permanent failure")
+    # The worker died (or hung) during the attempt: the row went back to the queue.
+    INTERRUPTED = "interrupted", _("Interrupted (the worker stopped)")
 
 
 class DeliveryAttempt(models.Model):

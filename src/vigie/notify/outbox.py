@@ -2,16 +2,19 @@
 
 Writing: `enqueue_email` and `enqueue_for_channels` insert Delivery rows inside the caller's
 transaction, so a rolled-back change tells nobody and a committed one is never forgotten. When the
-transaction commits, a `deliver_pending` task is enqueued so delivery starts within seconds; the
-`notify-sweep` periodic job (every minute) catches whatever that kick missed.
+transaction commits, one coalesced `deliver_pending` task is queued (core/coalesce.py) so
+delivery starts within seconds; `watch`, run by every worker's scheduler thread at each
+heartbeat, catches whatever that kick missed.
 
 Sending: a worker claims one row at a time with a conditional UPDATE (`... WHERE state IN
 ('pending', 'retry') AND next_attempt_at <= now`) and goes on only if it changed exactly one row.
 On PostgreSQL the second of two concurrent UPDATEs waits for the first, re-reads the row, finds
 it no longer claimable and changes nothing; SQLite serialises writers. Either way two workers
 never both own a row, with one code path for both databases. A worker that dies leaves its row
-in "sending"; the sweeper gives it back after VIGIE_NOTIFY_STUCK_MINUTES, counting the attempt so
-that a row that kills workers ends dead instead of looping. Delivery is at-least-once: receivers
+in "sending"; the live workers find it dead from its heartbeat and give the row back within
+seconds (`release_workers`, called by core/recovery.py; `recover_stuck` after
+VIGIE_NOTIFY_STUCK_MINUTES is the net for workers that hang), counting the attempt so that a row
+that kills workers ends dead instead of looping. Delivery is at-least-once: receivers
 deduplicate with the Idempotency-Key header.
 """
 
@@ -37,6 +40,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from vigie.core import coalesce, heartbeat
 from vigie.notify import retry
 from vigie.notify.models import (
     CLAIMABLE_STATES,
@@ -249,22 +253,47 @@ def _checked_address(address: str) -> str:
     return address
 
 
+KICK_KEY = "notify.deliver_pending"
+
+
 def kick_on_commit() -> None:
-    """Start delivery as soon as the caller's transaction commits (now, outside any)."""
+    """Start delivery as soon as the caller's transaction commits (now, outside any).
+
+    Once per transaction: an import writing 700 alerts in one transaction registers one kick.
+    """
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        # Django keeps (savepoint ids, callback, robust) per registration and drops those of a
+        # savepoint rolled back. A kick registered while only savepoints enclosing this point
+        # were open is dropped only by a rollback that would drop this point's rows as well.
+        open_savepoints = set(connection.savepoint_ids)
+        for savepoints, callback, _robust in connection.run_on_commit:
+            if callback is _kick and set(savepoints) <= open_savepoints:
+                return
     transaction.on_commit(_kick, robust=True)
 
 
-def _kick() -> None:
+def kick() -> bool:
+    """Make sure a `deliver_pending` task is queued; coalesced: one waiting task at most."""
     from vigie.notify.jobs import deliver_pending
 
-    deliver_pending.enqueue()
+    return coalesce.enqueue_once(deliver_pending, KICK_KEY)
+
+
+def _kick() -> None:
+    kick()
 
 
 # --- Sending (workers) --------------------------------------------------------------------------
 
 
 def new_worker_id() -> str:
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+    """Who claims: the `vigie worker` of this process (its heartbeat lets others recover its
+    rows within seconds), else a process-local id that only VIGIE_NOTIFY_STUCK_MINUTES recovers
+    (the immediate backend, a shell)."""
+    return heartbeat.current_worker_id() or (
+        f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+    )
 
 
 def _due(now: datetime) -> QuerySet[Delivery]:
@@ -417,42 +446,94 @@ def deliver_due(*, limit: int | None = None, worker: str | None = None) -> dict[
     return dict(counts)
 
 
+INTERRUPTED_ERROR = "the worker stopped during the attempt"
+# Interruptions in a row after which the next one waits the backoff (see _give_back).
+POISON_AFTER_INTERRUPTIONS = 2
+
+
+def _give_back(delivery: Delivery, now: datetime) -> bool:
+    """Put a row its worker left "sending" back in the queue, recording the interrupted attempt.
+
+    The attempt counts, so a row that kills every worker that tries it ends dead instead of
+    looping. An interrupted row is retried at once, first in line (its `next_attempt_at` is the
+    one it was claimed with): the worker died, the receiver is probably fine. The third
+    interruption in a row waits the ordinary backoff: by then the row itself is the likely cause
+    (a payload that crashes workers), and it must not take the fleet down in a loop.
+    """
+    attempts = delivery.attempts + 1
+    last_two = DeliveryAttempt.objects.filter(delivery_id=delivery.pk).order_by("-at", "-pk")[:2]
+    outcomes = [attempt.outcome for attempt in last_two]
+    repeated = outcomes == [AttemptOutcome.INTERRUPTED] * POISON_AFTER_INTERRUPTIONS
+    if retry.gives_up_after(attempts):
+        state, next_attempt_at = DeliveryState.DEAD, delivery.next_attempt_at
+    elif repeated:
+        state, next_attempt_at = DeliveryState.RETRY, now + retry.delay_after(attempts)
+    else:
+        state, next_attempt_at = DeliveryState.RETRY, delivery.next_attempt_at
+    with transaction.atomic():
+        changed = Delivery.objects.filter(
+            pk=delivery.pk,
+            state=DeliveryState.SENDING,
+            claimed_by=delivery.claimed_by,
+            claimed_at=delivery.claimed_at,
+        ).update(
+            state=state,
+            attempts=attempts,
+            next_attempt_at=next_attempt_at,
+            claimed_by="",
+            claimed_at=None,
+            last_error=INTERRUPTED_ERROR,
+        )
+        if changed:
+            DeliveryAttempt.objects.create(
+                delivery_id=delivery.pk,
+                at=delivery.claimed_at or now,
+                outcome=AttemptOutcome.INTERRUPTED,
+                error=INTERRUPTED_ERROR,
+                worker=delivery.claimed_by[:100],
+            )
+    return bool(changed)
+
+
+_CLAIM_FIELDS = ("pk", "attempts", "claimed_by", "claimed_at", "next_attempt_at")
+
+
+def release_workers(worker_ids: list[str], now: datetime | None = None) -> int:
+    """Give back at once the rows of workers known dead (core/recovery.py), then kick delivery."""
+    now = now or timezone.now()
+    held = Delivery.objects.filter(state=DeliveryState.SENDING, claimed_by__in=worker_ids)
+    released = sum(_give_back(delivery, now) for delivery in held.only(*_CLAIM_FIELDS))
+    if released:
+        logger.warning("gave back %d deliveries of dead workers %s", released, worker_ids)
+        kick()
+    return released
+
+
 def recover_stuck(now: datetime | None = None) -> int:
-    """Give back deliveries whose worker stopped mid-attempt; each counts as a failed attempt."""
+    """The safety net for workers that hang without dying (or claims without a heartbeat):
+    rows "sending" for longer than VIGIE_NOTIFY_STUCK_MINUTES go back to the queue."""
     now = now or timezone.now()
     cutoff = now - timedelta(minutes=settings.VIGIE_NOTIFY_STUCK_MINUTES)
-    recovered = 0
     stuck = Delivery.objects.filter(state=DeliveryState.SENDING, claimed_at__lt=cutoff)
-    for delivery in stuck.only("pk", "attempts", "claimed_by", "claimed_at"):
-        attempts = delivery.attempts + 1
-        state = DeliveryState.DEAD if retry.gives_up_after(attempts) else DeliveryState.RETRY
-        error = "the worker stopped during the attempt"
-        with transaction.atomic():
-            changed = Delivery.objects.filter(
-                pk=delivery.pk,
-                state=DeliveryState.SENDING,
-                claimed_by=delivery.claimed_by,
-                claimed_at=delivery.claimed_at,
-            ).update(
-                state=state,
-                attempts=attempts,
-                next_attempt_at=now,
-                claimed_by="",
-                claimed_at=None,
-                last_error=error,
-            )
-            if changed:
-                DeliveryAttempt.objects.create(
-                    delivery_id=delivery.pk,
-                    at=delivery.claimed_at or now,
-                    outcome=AttemptOutcome.TEMPORARY,
-                    error=error,
-                    worker=delivery.claimed_by[:100],
-                )
-                recovered += 1
+    recovered = sum(_give_back(delivery, now) for delivery in stuck.only(*_CLAIM_FIELDS))
     if recovered:
         logger.warning("recovered %d deliveries from stopped workers", recovered)
     return recovered
+
+
+def watch(now: datetime | None = None) -> dict[str, int]:
+    """Every heartbeat of every worker (core/scheduling.py watchers), never behind queued work:
+    rows stuck beyond VIGIE_NOTIFY_STUCK_MINUTES go back, and if anything is due (a retry whose
+    time came, a kick lost with Redis) a `deliver_pending` task is queued unless one waits."""
+    now = now or timezone.now()
+    recovered = recover_stuck(now)
+    kicked = _due(now).exists() and kick()
+    return {"recovered": recovered, "kicked": int(kicked)}
+
+
+def more_than(limit: int, now: datetime | None = None) -> bool:
+    """Whether more than `limit` deliveries are due (one task will not take them all)."""
+    return _due(now or timezone.now()).order_by().values("pk")[limit : limit + 1].exists()
 
 
 def sweep(now: datetime | None = None) -> dict[str, int]:

@@ -10,12 +10,19 @@ from django_tasks import task
 
 from vigie.core import scheduling
 from vigie.vulns.alerting import escalate_overdue, send_daily_digests
+from vigie.vulns.pending import resume_pending
 from vigie.vulns.refresh import refresh_configured_feeds
 
 
 @task()
 def refresh_feeds() -> dict[str, Any]:
     return refresh_configured_feeds(triggered_by="schedule")
+
+
+@task()
+def resume_matching() -> dict[str, Any]:
+    """Matching that interrupted runs, dead tasks or dead requests left owed (vulns/pending.py)."""
+    return resume_pending(triggered_by="schedule").describe()
 
 
 @task()
@@ -43,6 +50,11 @@ scheduling.register(
 )
 scheduling.register(
     scheduling.PeriodicJob(name="escalate-alerts", task=escalate_alerts, every=timedelta(minutes=1))
+)
+# Every minute, and so at each worker's start (its first slot): a run that died is resumed within
+# a minute of a worker noticing, and nothing owed waits for an operator.
+scheduling.register(
+    scheduling.PeriodicJob(name="resume-matching", task=resume_matching, every=timedelta(minutes=1))
 )
 # 05:30 UTC: in French inboxes before the morning round.
 scheduling.register(

@@ -7,6 +7,7 @@
   vulnerabilities (and those already alerting on the asset) are re-evaluated for its
   establishment.
 Evaluation itself is the engines' (vigie.engines.matching), the same code as `vigie vulns match`.
+What to evaluate comes from the PendingMatch rows written with the data (vulns/pending.py).
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ from vigie.vulns.store import vex_statements
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
+# Vulnerabilities evaluated together: one engine pass per establishment, then their alerts; the
+# owed rows of a chunk are cleared once its alerts are committed.
+MATCH_CHUNK = 500
 
 
 @dataclass
@@ -55,6 +59,13 @@ class MatchCounts:
             self.alerts_updated += 1
         elif change == alerting.Change.CLOSED:
             self.alerts_closed += 1
+
+    def merge(self, other: MatchCounts) -> None:
+        self.vulnerabilities += other.vulnerabilities
+        self.establishments += other.establishments
+        self.alerts_created += other.alerts_created
+        self.alerts_updated += other.alerts_updated
+        self.alerts_closed += other.alerts_closed
 
 
 # --- keeping the index of all inventories -------------------------------------------------------
@@ -112,30 +123,52 @@ def _exploitation(
     return kev, epss
 
 
+def _still_current(vuln: Vulnerability) -> bool:
+    """Inside the alert's transaction: whether the data read at `vuln.data_version` is still
+    the latest. The row lock makes a change of that data (which raises the version in its own
+    transaction) wait until this alert is committed, or be seen here."""
+    return (
+        Vulnerability.objects.select_for_update()
+        .filter(pk=vuln.pk, data_version=vuln.data_version)
+        .exists()
+    )
+
+
 def match_vulnerabilities(
     vuln_ids: Iterable[str],
     *,
     organisations: Iterable[int] | None = None,
     progress: Progress | None = None,
+    chunk_done: Callable[[set[str]], None] | None = None,
 ) -> MatchCounts:
     """Re-evaluate these vulnerabilities where they can match (optionally: some establishments).
 
     Work is grouped by establishment: one engine pass evaluates all the candidate
     vulnerabilities of a chunk on the establishment's candidate trees, then each alert is
-    brought up to date in its own transaction.
+    brought up to date in its own transaction. After each chunk, `chunk_done` receives the ids
+    whose alerts are all committed; a vulnerability whose data changed since it was read is
+    left out (its change owes a new evaluation: vulns/pending.py).
     """
     counts = MatchCounts()
     ids = sorted({v.upper() for v in vuln_ids})
     only_orgs = set(organisations) if organisations is not None else None
     inventories: dict[int, _Inventory] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    if progress is not None and ids:
+        progress("matching", 0, len(ids))
+    for start in range(0, len(ids), MATCH_CHUNK):
+        chunk = ids[start : start + MATCH_CHUNK]
+        # Read before anything else of these vulnerabilities: data_version dates what follows.
         vulns = {v.vuln_id: v for v in Vulnerability.objects.filter(vuln_id__in=chunk)}
+        outdated: set[str] = set()
         counts.vulnerabilities += len(vulns)
         for vuln in vulns.values():
             if vuln.rejected:
-                for change in alerting.withdraw(vuln):
-                    counts.add(change)
+                with transaction.atomic():
+                    if not _still_current(vuln):
+                        outdated.add(vuln.vuln_id)
+                        continue
+                    for change in alerting.withdraw(vuln):
+                        counts.add(change)
         candidates = _candidates({k: v for k, v in vulns.items() if not v.rejected}, only_orgs)
         by_org: dict[int, dict[str, set[int]]] = defaultdict(dict)
         for vuln_id, orgs in candidates.items():
@@ -172,7 +205,12 @@ def match_vulnerabilities(
                         epss=epss,
                         vex=[s for s in statements if s.vulnerability == vuln_id],
                     )
+                    if vuln_id in outdated:
+                        continue
                     with transaction.atomic():
+                        if not _still_current(vulns[vuln_id]):
+                            outdated.add(vuln_id)
+                            continue
                         counts.add(
                             alerting.apply(
                                 organisation_id=org_id,
@@ -182,8 +220,10 @@ def match_vulnerabilities(
                                 sources={r.source for r in records.get(vuln_id, [])},
                             )
                         )
+        if chunk_done is not None:
+            chunk_done(set(chunk) - outdated)
         if progress is not None:
-            progress("matching", min(start + 500, len(ids)), len(ids))
+            progress("matching", min(start + MATCH_CHUNK, len(ids)), len(ids))
     return counts
 
 
@@ -271,64 +311,25 @@ def _candidates(
     return found
 
 
-def match_assets(assets: Iterable[Asset]) -> MatchCounts:
-    """Re-evaluate what concerns these (new or changed) assets of one or more establishments."""
-    assets = list(assets)
-    by_org: dict[int, list[Asset]] = defaultdict(list)
+def candidate_vulnerabilities(assets: Iterable[Asset]) -> set[str]:
+    """What to re-evaluate for these (new or changed) assets, in their establishment: the
+    vulnerabilities sharing a key with them, and those alerting on them today."""
+    keys: set[tuple[str, str]] = set()
+    pks: list[int] = []
     for asset in assets:
-        by_org[asset.organisation_id].append(asset)
-    total = MatchCounts()
-    for org_id, org_assets in by_org.items():
-        keys: set[tuple[str, str]] = set()
-        for asset in org_assets:
-            keys |= asset_keys(asset.to_record())
-        vuln_ids: set[str] = set()
-        wanted = sorted({key for _, key in keys})
-        for start in range(0, len(wanted), 5000):
-            rows = VulnKey.objects.filter(key__in=wanted[start : start + 5000]).values_list(
-                "kind", "key", "record__vulnerability__vuln_id"
-            )
-            vuln_ids.update(vuln_id for kind, key, vuln_id in rows if (kind, key) in keys)
-        pks = [asset.pk for asset in org_assets]
-        for start in range(0, len(pks), 5000):
-            vuln_ids.update(
-                AlertAsset.objects.filter(asset_id__in=pks[start : start + 5000], active=True)
-                .values_list("alert__vulnerability__vuln_id", flat=True)
-                .distinct()
-            )
-        counts = match_vulnerabilities(vuln_ids, organisations=[org_id])
-        total.vulnerabilities += counts.vulnerabilities
-        total.establishments += counts.establishments
-        total.alerts_created += counts.alerts_created
-        total.alerts_updated += counts.alerts_updated
-        total.alerts_closed += counts.alerts_closed
-    return total
-
-
-def rematch_everything(progress: Progress | None = None) -> dict[str, int]:
-    """Every vulnerability that any inventory could match, everywhere (after an upgrade)."""
-    vuln_ids = set(
-        VulnKey.objects.values_list("record__vulnerability__vuln_id", flat=True).distinct()
-    )
-    vuln_ids |= set(
-        Alert.objects.filter(state__in=OPEN_STATES).values_list("vulnerability__vuln_id", flat=True)
-    )
-    counts = match_vulnerabilities(vuln_ids, progress=progress)
-    return vars(counts)
-
-
-def reprioritise(vuln_ids: Iterable[str]) -> MatchCounts:
-    """Exploitation data changed (KEV, EPSS): re-evaluate where these vulnerabilities alert."""
-    changed = {v.upper() for v in vuln_ids}
-    if not changed:
-        return MatchCounts()
-    # Open alerts are few next to a daily EPSS file (300k scores): intersect in Python rather
-    # than sending every changed id to the database.
-    alerting_ids = {
-        vuln_id
-        for vuln_id in Alert.objects.filter(state__in=OPEN_STATES)
-        .values_list("vulnerability__vuln_id", flat=True)
-        .distinct()
-        if vuln_id in changed
-    }
-    return match_vulnerabilities(alerting_ids)
+        keys |= asset_keys(asset.to_record())
+        pks.append(asset.pk)
+    vuln_ids: set[str] = set()
+    wanted = sorted({key for _, key in keys})
+    for start in range(0, len(wanted), 5000):
+        rows = VulnKey.objects.filter(key__in=wanted[start : start + 5000]).values_list(
+            "kind", "key", "record__vulnerability__vuln_id"
+        )
+        vuln_ids.update(vuln_id for kind, key, vuln_id in rows if (kind, key) in keys)
+    for start in range(0, len(pks), 5000):
+        vuln_ids.update(
+            AlertAsset.objects.filter(asset_id__in=pks[start : start + 5000], active=True)
+            .values_list("alert__vulnerability__vuln_id", flat=True)
+            .distinct()
+        )
+    return vuln_ids

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from vigie.vulns.liveness import ProcessStamp
 
 
 class Vulnerability(models.Model):
@@ -31,6 +34,10 @@ class Vulnerability(models.Model):
     ssvc_automatable = models.CharField(max_length=4, blank=True)
     ssvc_technical_impact = models.CharField(max_length=8, blank=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Raised by every change of what matching reads about it (records, KEV, EPSS, VEX), in the
+    # transaction of the change. A match computed from an older version is not applied: the
+    # change's own PendingMatch row has it evaluated again from the new data (vulns/pending.py).
+    data_version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-published"]
@@ -137,31 +144,90 @@ class VexRecord(models.Model):
         return f"{self.vulnerability} {self.status} {self.product}"
 
 
-class FeedRun(models.Model):
-    """One import of one feed (file or URL): what came in, what went wrong, where to resume."""
+class FeedRun(ProcessStamp):
+    """One import of one feed (file or URL): what came in, what went wrong, where to resume.
+
+    Also the runs that only match: `rematch` (everything, on request) and `resume` (the matching
+    that interrupted runs, or requests that died, left owed). The process stamp says which
+    process works on a running one: when that process is gone the run is `interrupted` and its
+    owed matching (PendingMatch rows) is resumed by another run, named in `resumed_by`.
+    """
 
     class State(models.TextChoices):
         RUNNING = "running", _("Running")
         OK = "ok", _("Done")
         PARTIAL = "partial", _("Done with errors")
         FAILED = "failed", _("Failed")
+        INTERRUPTED = "interrupted", _("Interrupted")
 
     source = models.CharField(max_length=64)  # e.g. "nvd-api", "kev", "csaf-rolie:<host>", "file"
     location = models.CharField(max_length=500)  # path or URL (never with credentials)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.RUNNING)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     counts = models.JSONField(default=dict)
     errors = models.JSONField(default=list)
-    watermark = models.CharField(max_length=64, blank=True)  # resume point for incremental feeds
+    # Resume point of incremental feeds: written only when the run ends well, in the UPDATE that
+    # ends it, after every record it covers was matched.
+    watermark = models.CharField(max_length=64, blank=True)
     triggered_by = models.CharField(max_length=64, blank=True)
+    resumed_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="resumed"
+    )
 
     class Meta:
         ordering = ["-started_at"]
-        indexes = [models.Index(fields=["source", "-started_at"])]
+        indexes = [
+            models.Index(fields=["source", "-started_at"]),
+            models.Index(fields=["state"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.source} {self.started_at:%Y-%m-%d %H:%M} {self.state}"
+
+
+class PendingMatch(models.Model):
+    """Matching owed to data already committed: one vulnerability, or one asset, to evaluate.
+
+    Written in the transaction that stores the data (feed records, KEV, EPSS, VEX, assets),
+    deleted only once the alerts it calls for are committed. Whatever kills a process, the rows
+    left are exactly the work that may not be done; `vulns/pending.py` drains them.
+
+    * `vulnerability`: evaluate it against every inventory (or only `organisation`'s);
+      `exploitation_only`: its KEV/EPSS data changed, evaluate it only where it alerts.
+    * `asset`: a new or changed asset, evaluated against the vulnerabilities it may match.
+    * The owner, when there is one, drains the row itself: a feed run, or an inventory import's
+      matching task. Rows whose owner is gone (interrupted run, dead task, dead web request)
+      are drained by the `resume-matching` job, and by `vigie vulns import|refresh|rematch`.
+    """
+
+    vulnerability = models.ForeignKey(
+        Vulnerability, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    asset = models.ForeignKey(
+        "inventory.Asset", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    organisation = models.ForeignKey(
+        "tenancy.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    exploitation_only = models.BooleanField(default=False)
+    feed_run = models.ForeignKey(
+        FeedRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="pending"
+    )
+    inventory_import = models.ForeignKey(
+        "inventory.InventoryImport",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        what = (
+            f"asset {self.asset_id}" if self.asset_id else f"vulnerability {self.vulnerability_id}"
+        )
+        return f"{what} (run {self.feed_run_id}, import {self.inventory_import_id})"
 
 
 class AlertState(models.TextChoices):

@@ -1,13 +1,16 @@
 """Storing feed content: vulnerabilities and their records, the key index, KEV, EPSS and VEX.
 
 Everything is written in batches (a 32,000-record feed must not cost 100,000 queries) and each
-batch in one transaction. The functions return what changed so that matching only looks at that.
+batch in one transaction. That transaction also writes the matching the batch makes owed
+(vulns.PendingMatch rows, owned by the feed run), so that a process killed after it is still
+matched by whoever comes next (vulns/pending.py). The functions return what changed, for the
+run's counts.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,7 +21,8 @@ from vigie.engines.match_keys import record_keys
 from vigie.engines.matching import merged_record
 from vigie.engines.records import EpssScore, KevEntry, VexStatement, VulnRecord
 from vigie.vulns.models import EpssScore as EpssRow
-from vigie.vulns.models import FeedRecord, KevListing, VexRecord, Vulnerability, VulnKey
+from vigie.vulns.models import FeedRecord, FeedRun, KevListing, VexRecord, Vulnerability, VulnKey
+from vigie.vulns.owed import chunks, owe_exploitation, owe_vulnerabilities
 from vigie.vulns.serialise import record_from_json, record_to_json
 
 BATCH = 500
@@ -40,22 +44,32 @@ class StoreResult:
         self.changed |= other.changed
 
 
-def store_records(records: Iterable[VulnRecord]) -> StoreResult:
-    """Upsert vulnerability records; one FeedRecord per (vulnerability, source)."""
+def store_records(
+    records: Iterable[VulnRecord],
+    *,
+    run: FeedRun | None = None,
+    beat: Callable[[], None] | None = None,
+) -> StoreResult:
+    """Upsert vulnerability records; one FeedRecord per (vulnerability, source).
+
+    Each batch owes the matching of the vulnerabilities it changed, to `run`.
+    """
     result = StoreResult()
     batch: dict[tuple[str, str], VulnRecord] = {}
     for record in records:
         # The last record of a (vulnerability, source) in a feed wins, as in the feed itself.
         batch[(record.id.upper(), record.source)] = record
         if len(batch) >= BATCH:
-            result.merge(_store_batch(batch))
+            result.merge(_store_batch(batch, run))
             batch = {}
+            if beat is not None:
+                beat()
     if batch:
-        result.merge(_store_batch(batch))
+        result.merge(_store_batch(batch, run))
     return result
 
 
-def _store_batch(batch: dict[tuple[str, str], VulnRecord]) -> StoreResult:
+def _store_batch(batch: dict[tuple[str, str], VulnRecord], run: FeedRun | None) -> StoreResult:
     result = StoreResult()
     ids = {vuln_id for vuln_id, _ in batch}
     with transaction.atomic():
@@ -113,6 +127,7 @@ def _store_batch(batch: dict[tuple[str, str], VulnRecord]) -> StoreResult:
                 ignore_conflicts=True,
             )
         _refresh_summaries([vulns[vuln_id] for vuln_id in result.changed])
+        owe_vulnerabilities([vulns[vuln_id].pk for vuln_id in result.changed], feed_run=run)
     return result
 
 
@@ -181,7 +196,7 @@ def _date(text: str) -> date | None:
         return None
 
 
-def store_kev(entries: Sequence[KevEntry]) -> set[str]:
+def store_kev(entries: Sequence[KevEntry], *, run: FeedRun | None = None) -> set[str]:
     """Replace the catalogues present in `entries`; returns the CVEs whose listing changed."""
     by_catalogue: dict[str, list[KevEntry]] = defaultdict(list)
     for entry in entries:
@@ -211,10 +226,13 @@ def store_kev(entries: Sequence[KevEntry]) -> set[str]:
             KevListing.objects.filter(catalogue=catalogue).delete()
             KevListing.objects.bulk_create(rows.values(), batch_size=BATCH)
             changed |= {cve for cve, _ in before ^ after}
+        owe_exploitation(changed, feed_run=run)
     return changed
 
 
-def store_epss(scores: Iterable[EpssScore], threshold: float) -> set[str]:
+def store_epss(
+    scores: Iterable[EpssScore], threshold: float, *, run: FeedRun | None = None
+) -> set[str]:
     """Upsert EPSS scores; returns the CVEs whose score crossed the SSVC threshold."""
     crossed: set[str] = set()
     batch: dict[str, EpssScore] = {}
@@ -249,10 +267,11 @@ def store_epss(scores: Iterable[EpssScore], threshold: float) -> set[str]:
                 batch = {}
         if batch:
             flush()
+        owe_exploitation(crossed, feed_run=run)
     return crossed
 
 
-def store_vex(statements: Sequence[VexStatement]) -> set[str]:
+def store_vex(statements: Sequence[VexStatement], *, run: FeedRun | None = None) -> set[str]:
     """Upsert VEX statements; returns the vulnerabilities they concern."""
     rows = {
         (s.vulnerability.upper(), s.product[:500], s.source[:300]): VexRecord(
@@ -272,7 +291,12 @@ def store_vex(statements: Sequence[VexStatement]) -> set[str]:
             update_fields=["status", "justification", "imported_at"],
             batch_size=BATCH,
         )
-    return {vuln for vuln, _, _ in rows}
+        concerned = sorted({vuln for vuln, _, _ in rows})
+        pks: list[int] = []
+        for chunk in chunks(concerned):
+            pks.extend(Vulnerability.objects.filter(vuln_id__in=chunk).values_list("pk", flat=True))
+        owe_vulnerabilities(pks, feed_run=run)
+    return set(concerned)
 
 
 def vex_statements(vuln_ids: Iterable[str]) -> list[VexStatement]:

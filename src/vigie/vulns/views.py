@@ -36,10 +36,12 @@ from vigie.vulns.models import (
     EpssScore,
     FeedRun,
     KevListing,
+    PendingMatch,
     Priority,
     Vulnerability,
     affected_assets_count,
 )
+from vigie.vulns.runs import reconcile_runs
 from vigie.vulns.ssvc_text import explanation_lines
 
 PRIORITY_ORDER = ["act", "attend", "track*", "track"]
@@ -354,5 +356,12 @@ def exposure_detail(request: HttpRequest, org: str, vuln_id: str) -> HttpRespons
 @require_GET
 def feed_runs(request: HttpRequest, org: str) -> HttpResponse:
     access = org_access(request.user, org, Cap.VIEW_SECTOR)
-    page = Paginator(FeedRun.objects.all(), 50).get_page(request.GET.get("page"))
-    return render(request, "vulns/feed_runs.html", {"access": access, "page": page})
+    # A run whose process died is shown as such now, not when the next job notices it.
+    reconcile_runs()
+    runs = FeedRun.objects.select_related("resumed_by").prefetch_related("resumed")
+    page = Paginator(runs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "vulns/feed_runs.html",
+        {"access": access, "page": page, "owed": PendingMatch.objects.count()},
+    )

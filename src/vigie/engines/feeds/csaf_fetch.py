@@ -7,7 +7,9 @@ digest is checked before the advisory is written; an advisory that fails (HTTP e
 not JSON) is not written and holds the watermark back, so the next refresh tries it again.
 
 State (watermark, Last-Modified) lives in `<dest>/.vigie-csaf-state.json`, keyed by source URL;
-the loader skips dot-files.
+the loader skips dot-files. A caller that must not move the cursor before it has used what was
+downloaded (the platform stores and matches the advisories first) passes `save_state=False` and
+calls `commit_state(result)` afterwards: a process killed in between downloads them again.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class FetchResult:
     not_modified: bool = False  # the feed itself answered 304
     watermark: datetime | None = None
     problems: list[str] = field(default_factory=list)  # feed entries that could not be read
+    last_modified: str = ""  # what commit_state keeps for the next If-Modified-Since
 
 
 @dataclass
@@ -52,11 +55,21 @@ class _Wanted:
 
 class CsafFetcher:
     def __init__(
-        self, dest: str | Path, http: HttpClient | None = None, verify_hashes: bool = True
+        self,
+        dest: str | Path,
+        http: HttpClient | None = None,
+        verify_hashes: bool = True,
+        save_state: bool = True,
     ) -> None:
         self.dest = Path(dest)
         self.http = http or HttpClient()
         self.verify_hashes = verify_hashes
+        self.save_state = save_state
+
+    def commit_state(self, result: FetchResult) -> None:
+        """Keep the result's watermark and Last-Modified for the next refresh."""
+        if not result.not_modified:
+            self._save(result.source, result.watermark, result.last_modified)
 
     def fetch_rolie(self, feed_url: str) -> FetchResult:
         """Refresh from a ROLIE feed (`...-feed-tlp-white.json`)."""
@@ -141,7 +154,9 @@ class CsafFetcher:
             watermark = max([t for t in (previous, *safe) if t is not None], default=None)
         result.watermark = watermark
         # After a failure the next refresh must not be answered 304: Last-Modified not kept.
-        self._save(result.source, watermark, "" if result.failed else last_modified)
+        result.last_modified = "" if result.failed else last_modified
+        if self.save_state:
+            self.commit_state(result)
         return result
 
     def _fetch_one(self, item: _Wanted) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -14,6 +15,11 @@ from vigie.notify.transports.base import PermanentError, TemporaryError, Transpo
 
 if TYPE_CHECKING:
     from vigie.notify.models import Delivery
+
+
+def message_id(delivery: Delivery) -> str:
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "vigie.invalid"
+    return f"<{delivery.public_id}@{domain}>"
 
 
 class EmailTransport(Transport):
@@ -34,6 +40,10 @@ class EmailTransport(Transport):
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[delivery.recipient],
             headers={
+                # The same on every attempt: a message sent twice (a worker killed after the
+                # server accepted it, before the row said so) is one message to mail clients and
+                # archives, which deduplicate on Message-ID as webhooks do on Idempotency-Key.
+                "Message-ID": message_id(delivery),
                 "X-Vigie-Event": delivery.event,
                 "X-Vigie-Delivery": str(delivery.public_id),
                 # RFC 3834: out-of-office robots must not answer.

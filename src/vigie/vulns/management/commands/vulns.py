@@ -4,6 +4,10 @@
   matches files against files, without the database (docs: INTERFACES.md).
 * `vigie vulns import PATH|URL [...]` loads feeds into the platform and raises alerts.
 * `vigie vulns refresh` fetches the configured feed URLs (what the periodic job runs).
+* `vigie vulns rematch` evaluates every stored vulnerability against every inventory.
+
+Each reports the runs it found interrupted (their process died) and finishes the matching they,
+or anybody else gone, left owed, before it reports its own work.
 """
 
 from __future__ import annotations
@@ -38,7 +42,11 @@ class Command(BaseCommand):
         match.add_argument("--format", choices=("json", "table"), default="json")
         imp = sub.add_parser("import", help="Load feed files or URLs into the platform.")
         imp.add_argument("sources", nargs="+", help="files, directories or http(s) URLs")
-        imp.add_argument("--no-match", action="store_true", help="Store only; match later.")
+        imp.add_argument(
+            "--no-match",
+            action="store_true",
+            help="Store only; the workers' resume-matching job matches once the import ends.",
+        )
         sub.add_parser("refresh", help="Fetch the configured feeds now.")
         sub.add_parser("rematch", help="Match every inventory against every stored vulnerability.")
 
@@ -65,9 +73,15 @@ class Command(BaseCommand):
             summary = refresh_configured_feeds(triggered_by="cli", log=self.stderr.write)
             self.stdout.write(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode())
         elif action == "rematch":
-            from vigie.vulns.matching import rematch_everything
+            from vigie.vulns.feed_import import report_interrupted
+            from vigie.vulns.pending import resume_pending
 
-            counts = rematch_everything(progress=self._progress())
+            resumed = resume_pending(triggered_by="cli", progress=self._progress(), everything=True)
+            report_interrupted(resumed.interrupted, self.stderr.write)
+            counts = {
+                **vars(resumed.counts),
+                "interrupted_runs": [i.describe() for i in resumed.interrupted],
+            }
             self.stdout.write(orjson.dumps(counts).decode())
 
     def _progress(self) -> Any:
