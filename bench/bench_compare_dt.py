@@ -45,6 +45,7 @@ import re
 import sqlite3
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -214,23 +215,23 @@ def compare_versions(row: VsRow, version: str) -> bool:
 # ------------------------------------------------------------------------------ the databases
 
 
-class Database:
-    """The few operations the emulation needs, on SQLite or PostgreSQL."""
+class Database(ABC):
+    """The few operations the emulation needs, on SQLite or PostgreSQL (the two subclasses)."""
 
     name = ""
     placeholder = "?"
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        raise NotImplementedError
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
 
-    def load(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def load(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None: ...
 
-    def commit(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def commit(self) -> None: ...
 
-    def close(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def close(self) -> None: ...
 
 
 class Sqlite(Database):

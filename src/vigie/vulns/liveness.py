@@ -20,11 +20,15 @@ import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from django.db import models
 from django.db.models.functions import Now
+
+from vigie.core import heartbeat
+
+# The kernel's answer, shared with the workers' own liveness checks (core/heartbeat.py).
+pid_is_gone = heartbeat.pid_is_gone
 
 # A working run beats at every stored batch, NVD API page and matched chunk (seconds apart);
 # the longest step without a beat is one download or the parsing of one file.
@@ -47,36 +51,11 @@ def this_process() -> Process:
     global _cached
     pid = os.getpid()
     if _cached is None or _cached[0] != pid:  # recomputed in a forked child
-        _cached = (pid, Process(host=socket.gethostname()[:255], pid=pid, key=_process_key()))
+        _cached = (
+            pid,
+            Process(host=socket.gethostname()[:255], pid=pid, key=heartbeat.process_key()[:100]),
+        )
     return _cached[1]
-
-
-def _process_key() -> str:
-    """Empty where the kernel does not tell (not Linux): runs there are judged by silence."""
-    try:
-        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-        namespace = os.stat("/proc/self/ns/pid").st_ino
-    except OSError:
-        return ""
-    return f"{boot}:{namespace}"[:100]
-
-
-def pid_is_gone(pid: int) -> bool:
-    """True when no process `pid` runs in this PID namespace (a zombie counts as gone)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:  # another user's process: it exists
-        return False
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return True
-    except OSError:
-        return False
-    # "pid (comm) state ...": comm may hold spaces and parentheses; the state follows the last ")".
-    return stat.rsplit(")", 1)[-1].split()[0] in {"Z", "X"}
 
 
 class ProcessStamp(models.Model):
