@@ -299,6 +299,8 @@ class Platform:
                 cwd=ROOT,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                # Its own process group: whatever it forks can be found, and killed, after it.
+                start_new_session=True,
             )
         worker = Worker(process=process, log=log, started_at=time.time())
         self.workers.append(worker)
@@ -312,6 +314,8 @@ class Platform:
         return worker.killed_at
 
     def stop_all(self) -> None:
+        """Stop every worker, then fail if one left a process behind (a forked child that
+        outlives its worker keeps working unseen, and holds the database open)."""
         for worker in self.workers:
             if worker.process.poll() is None:
                 worker.process.terminate()
@@ -321,6 +325,11 @@ class Platform:
             except subprocess.TimeoutExpired:
                 worker.process.kill()
                 worker.process.wait(10)
+        leftovers = [worker.pid for worker in self.workers if _group_alive(worker.pid)]
+        for group in leftovers:
+            os.killpg(group, signal.SIGKILL)
+        if leftovers:
+            raise AssertionError(f"workers left processes behind (process groups {leftovers})")
 
     def logs(self) -> str:
         return "\n".join(
@@ -328,6 +337,16 @@ class Platform:
             for worker in self.workers
             if worker.log.exists()
         )
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def wait_until(check: Callable[[], bool], *, timeout: float, what: str, every: float = 0.2) -> None:

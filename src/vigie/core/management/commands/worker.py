@@ -139,4 +139,7 @@ class Command(BaseCommand):
         worker = django_rq.get_worker(
             *queues, job_class=Job, name=worker_id, worker_class="rq.SimpleWorker"
         )
-        worker.work(burst=options["batch"], with_scheduler=not options["batch"])
+        # No RQ scheduler: it runs in a forked child that outlives a killed worker (holding the
+        # parent's database connection), and nothing here enqueues delayed RQ jobs; periodic
+        # jobs come from vigie's own scheduler thread above.
+        worker.work(burst=options["batch"], with_scheduler=False)
