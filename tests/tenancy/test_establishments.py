@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.helpers import MailBox
@@ -98,3 +99,35 @@ def test_establishment_admin_edits_own_details(a_admin: Any, client_for: Any) ->
     )
     assert response.status_code == 302
     assert Organisation.objects.get(slug="chu-alpha").name == "CHU Alpha (renamed)"
+
+
+def test_first_administrator_is_invited_with_the_role_chosen_and_shown_as_pending(
+    centre_admin: Any, client_for: Any, smtp_server: MailBox
+) -> None:
+    client = client_for(centre_admin)
+    form = client.get("/o/centre/establishments/new/").content.decode()
+    assert re.search(r'<option value="admin"[^>]*selected', form)
+    response = client.post(
+        "/o/centre/establishments/new/",
+        {**VALID, "admin-email": "rssi@gamma.example", "admin-role": Role.SECURITY_OFFICER},
+    )
+    assert response.status_code == 302
+    invitation = Invitation.objects.get()
+    assert invitation.role == Role.SECURITY_OFFICER
+    assert smtp_server.wait_for(1)[0]["To"] == "rssi@gamma.example"
+    page = client.get(response["Location"]).content.decode()
+    assert "rssi@gamma.example" in page
+    assert "Responsable de la sécurité" in page or "Security officer" in page
+
+
+def test_registering_with_a_malformed_administrator_address_names_the_field_once(
+    centre_admin: Any, client_for: Any
+) -> None:
+    response = client_for(centre_admin).post(
+        "/o/centre/establishments/new/", {**VALID, "admin-email": "pas une adresse"}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.count('class="error"') == 1
+    assert 'id="id_admin-email_error"' in page
+    assert not Organisation.objects.filter(name=VALID["name"]).exists()

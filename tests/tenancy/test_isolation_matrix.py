@@ -352,6 +352,21 @@ UI_CASES: list[tuple[str, str, str, dict[str, str], tuple[int, ...]]] = [
         (404, 404, 404, 404, 302),
     ),
     (
+        "vulns:alerts_bulk",
+        "post",
+        "/o/chu-alpha/alerts/bulk/",
+        {"alerts": "{a_alert}", "action": "acknowledge"},
+        (302, 403, 404, 404, 302),
+    ),
+    (
+        # Refused with a message and nothing changed (tests/vulns/test_alert_list.py checks it).
+        "vulns:alerts_bulk",
+        "post",
+        "/o/clinique-beta/alerts/bulk/",
+        {"alerts": "{a_alert}", "action": "acknowledge"},
+        (404, 404, 302, 404, 302),
+    ),
+    (
         "vulns:alert_comment",
         "post",
         "/o/chu-alpha/alerts/{a_alert}/comment/",
@@ -463,6 +478,8 @@ PUBLIC_URL_NAMES = {
     "accounts:login",
     "accounts:verify",
     "accounts:logout",
+    "accounts:password_forgotten",
+    "accounts:password_reset",
     "healthz",
     "set_language",
     "accept_invitation",
@@ -481,7 +498,9 @@ def test_ui_url_answers_each_actor_as_expected(
     _name, method, path, data, expected = case
     actor = ACTORS[actor_index]
     before = snapshot_of_a()
-    response = getattr(client_as(world, actor), method)(path.format(**vars(world)), data)
+    values = vars(world)
+    filled = {k: v.format(**values) if isinstance(v, str) else v for k, v in data.items()}
+    response = getattr(client_as(world, actor), method)(path.format(**values), filled)
     assert response.status_code == expected[actor_index], response.content[:300]
     if response.status_code == 302 and actor == "anonymous":
         assert response["Location"].startswith("/accounts/login/")

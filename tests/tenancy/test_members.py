@@ -141,3 +141,26 @@ def test_admin_removes_a_member(a_admin: Any, a_viewer: Any, client_for: Any) ->
     assert AuditEvent.objects.filter(action=Action.MEMBER_REMOVED).exists()
     # The removed person no longer sees the organisation.
     assert client_for(a_viewer).get("/o/chu-alpha/").status_code == 404
+
+
+def test_an_invalid_address_gets_one_clear_error_on_the_email_field(
+    a_admin: Any, client_for: Any
+) -> None:
+    client = client_for(a_admin)
+    for garbage in ("pas une adresse", "pas une adresse" * 20):
+        response = invite(client, garbage)
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert page.count('class="error"') == 1, garbage
+        assert 'id="id_email_error">Saisissez une adresse électronique valide' in page
+    assert not Invitation.objects.exists()
+
+
+def test_member_invitations_default_to_the_least_privileged_role(
+    a_admin: Any, client_for: Any
+) -> None:
+    page = client_for(a_admin).get("/o/chu-alpha/members/").content.decode()
+    invite_role = re.search(r'<select name="role"[^>]*id="id_role".*?</select>', page, re.S)
+    assert invite_role, page
+    selected = re.findall(r'<option value="(\w+)"[^>]*selected', invite_role.group(0))
+    assert selected == ["viewer"]

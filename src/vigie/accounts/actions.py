@@ -7,12 +7,15 @@ from typing import Any
 from django.contrib.auth import login as django_login
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.translation import get_language
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from vigie.accounts import throttle, two_factor
+from vigie.accounts import password_reset, throttle, two_factor
+from vigie.accounts.models import User
 from vigie.audit.log import record
 from vigie.audit.models import Action
+from vigie.core.mail import send_templated_mail
 from vigie.core.net import client_ip
 
 
@@ -81,3 +84,50 @@ def password_changed(request: HttpRequest, user: Any) -> None:
 
 def logged_out(request: HttpRequest, user: Any) -> None:
     record(Action.LOGOUT, actor=user, request=request)
+
+
+def request_password_reset(request: HttpRequest, email: str) -> None:
+    """E-mail a reset link to the accounts with this address, or say that there is none.
+
+    Both cases send one e-mail the same way, after the same database work, so that neither the
+    page nor the time it takes tells whether an account exists.
+    """
+    email = email.strip()
+    accounts = password_reset.accounts_for_address(email)
+    request_language = get_language() or "fr"
+    with transaction.atomic():
+        throttle.register_reset_request(email, client_ip(request))
+        record(
+            Action.PASSWORD_RESET_REQUESTED,
+            request=request,
+            username=email.lower(),
+            details={"accounts": len(accounts)},
+        )
+        mails: list[tuple[str, dict[str, Any], str]] = [
+            (
+                "accounts/mail/password_reset",
+                {
+                    "user": user,
+                    "minutes": password_reset.RESET_SECONDS // 60,
+                    **password_reset.link_parts(user),
+                },
+                user.language or request_language,
+            )
+            for user in accounts
+        ] or [("accounts/mail/password_reset_unknown", {"email": email}, request_language)]
+
+        def send() -> None:
+            for template, context, language in mails:
+                send_templated_mail(template, context, [email], language)
+
+        transaction.on_commit(send)
+
+
+def reset_password(request: HttpRequest, user: User, password: str) -> None:
+    """Set the new password. Sessions opened with the old one stop working at their next
+    request (Django checks the password hash kept in each session); lock-out is cleared."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        throttle.clear_failures(user.get_username())
+        record(Action.PASSWORD_RESET, actor=user, request=request, username=user.get_username())

@@ -24,6 +24,15 @@ class LoginForm(forms.Form):
     )
 
 
+class ForgotPasswordForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail address of your account"),
+        max_length=254,
+        error_messages={"invalid": _("Enter a valid e-mail address, such as name@hospital.fr.")},
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
 class SecondFactorForm(forms.Form):
     code = forms.CharField(
         label=_("Code from your authenticator app, or a backup code"),

@@ -30,7 +30,7 @@ class LoginFailure(models.Model):
     username = models.CharField(max_length=150, db_index=True)  # as typed, lower-cased
     ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     at = models.DateTimeField(db_index=True)
-    stage = models.CharField(max_length=16, default="password")  # password | otp
+    stage = models.CharField(max_length=16, default="password")  # password | otp | reset
 
     def __str__(self) -> str:
         return f"{self.username} {self.at.isoformat()}"

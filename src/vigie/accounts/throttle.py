@@ -11,8 +11,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from vigie.accounts.models import LoginFailure
+
+RESET_STAGE = "reset"
+RESET_WINDOW = timedelta(hours=1)
+RESET_MAX_PER_ADDRESS = 3
+RESET_MAX_PER_IP = 10
 
 
 def _window_start() -> datetime:
@@ -26,7 +32,8 @@ def normalise_username(username: str) -> str:
 def lockout_minutes_left(username: str, ip: str | None) -> int:
     """0 when the attempt may proceed, otherwise the minutes until it may."""
     since = _window_start()
-    recent = LoginFailure.objects.filter(at__gte=since)
+    # Password-reset requests share the table but are limited separately (reset_minutes_left).
+    recent = LoginFailure.objects.filter(at__gte=since).exclude(stage=RESET_STAGE)
     blockers: list[datetime] = []
     by_user = list(
         recent.filter(username=normalise_username(username))
@@ -64,3 +71,49 @@ def clear_failures(username: str) -> None:
 def prune_failures(older_than: timedelta = timedelta(days=1)) -> int:
     deleted, _ = LoginFailure.objects.filter(at__lt=timezone.now() - older_than).delete()
     return deleted
+
+
+def retry_in_words(seconds: int) -> str:
+    """ "in 30 seconds" / "dans 30 secondes": when a throttled attempt may be made again."""
+    if seconds < 60:
+        return ngettext("in %(count)d second", "in %(count)d seconds", seconds) % {"count": seconds}
+    minutes = math.ceil(seconds / 60)
+    return ngettext("in %(count)d minute", "in %(count)d minutes", minutes) % {"count": minutes}
+
+
+def _reset_key(email: str) -> str:
+    # Prefixed so that a reset request never counts as a failed login for a username.
+    return ("reset:" + email.strip().lower())[:150]
+
+
+def reset_minutes_left(email: str, ip: str | None) -> int:
+    """0 when a password-reset e-mail may be requested, otherwise the minutes until it may.
+
+    Counted per address (someone flooding a colleague's mailbox) and per client address (someone
+    probing many addresses), whether or not an account exists.
+    """
+    recent = LoginFailure.objects.filter(stage=RESET_STAGE, at__gte=timezone.now() - RESET_WINDOW)
+    blockers: list[datetime] = []
+    by_address = list(
+        recent.filter(username=_reset_key(email))
+        .order_by("-at")
+        .values_list("at", flat=True)[:RESET_MAX_PER_ADDRESS]
+    )
+    if len(by_address) >= RESET_MAX_PER_ADDRESS:
+        blockers.append(by_address[-1])
+    if ip:
+        by_ip = list(
+            recent.filter(ip=ip).order_by("-at").values_list("at", flat=True)[:RESET_MAX_PER_IP]
+        )
+        if len(by_ip) >= RESET_MAX_PER_IP:
+            blockers.append(by_ip[-1])
+    if not blockers:
+        return 0
+    seconds = (max(blockers) + RESET_WINDOW - timezone.now()).total_seconds()
+    return max(1, math.ceil(seconds / 60))
+
+
+def register_reset_request(email: str, ip: str | None) -> None:
+    LoginFailure.objects.create(
+        username=_reset_key(email), ip=ip, at=timezone.now(), stage=RESET_STAGE
+    )

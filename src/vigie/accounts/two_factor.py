@@ -69,6 +69,18 @@ def seconds_until_next_try(user: Any) -> int:
     return math.ceil(max(waits)) if waits else 0
 
 
+def seconds_until_device_try(device: Any) -> int:
+    """Seconds before this device (confirmed or being enrolled) accepts another code.
+
+    django-otp refuses even a correct code while it is throttled after a wrong one: the person
+    must be told to wait, not that the code or their phone's clock is wrong.
+    """
+    allowed, data = device.verify_is_allowed()
+    if allowed or not data or not data.get("locked_until"):
+        return 0
+    return max(1, math.ceil((data["locked_until"] - timezone.now()).total_seconds()))
+
+
 def regenerate_backup_codes(user: Any) -> list[str]:
     device, _ = StaticDevice.objects.get_or_create(
         user=user, name="backup", defaults={"confirmed": True}

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,8 +20,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from vigie.accounts import actions, throttle, two_factor
+from vigie.accounts import password_reset as reset_links
 from vigie.accounts.forms import (
     ConfirmTotpForm,
+    ForgotPasswordForm,
     LoginForm,
     PasswordConfirmForm,
     ProfileForm,
@@ -163,13 +165,25 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     device = two_factor.pending_totp_device(user)
     form = ConfirmTotpForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        codes = actions.confirm_totp(request, user, device, form.cleaned_data["code"])
-        if codes is not None:
+        wait = two_factor.seconds_until_device_try(device)
+        codes = (
+            None if wait else actions.confirm_totp(request, user, device, form.cleaned_data["code"])
+        )
+        if wait:
+            form.add_error(
+                "code",
+                _("Too many attempts in a row. Enter the code shown by the app %(when)s.")
+                % {"when": throttle.retry_in_words(wait)},
+            )
+            status = 429
+        elif codes is not None:
             request.session[BACKUP_CODES] = codes
             messages.success(request, _("Two-factor authentication is on."))
             return redirect("accounts:backup_codes")
-        form.add_error("code", _("This code is not valid. Check the time on your phone."))
+        else:
+            form.add_error("code", _("This code is not valid. Check the time on your phone."))
     return render(
         request,
         "accounts/two_factor_setup.html",
@@ -180,6 +194,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             "required": requires_two_factor(user),
             "already": two_factor.has_totp(user),
         },
+        status=status,
     )
 
 
@@ -232,6 +247,46 @@ def password_change(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your password was changed."))
         return redirect("accounts:profile")
     return render(request, "accounts/password_change.html", {"form": form})
+
+
+@sensitive_post_parameters("email")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_forgotten(request: HttpRequest) -> HttpResponse:
+    form = ForgotPasswordForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        minutes = throttle.reset_minutes_left(email, client_ip(request))
+        if minutes:
+            form.add_error(
+                None,
+                _("Too many requests. Try again %(when)s.")
+                % {"when": throttle.retry_in_words(minutes * 60)},
+            )
+            status = 429
+        else:
+            actions.request_password_reset(request, email)
+            # The same answer whether or not an account exists: no one learns who has one.
+            return render(request, "accounts/password_forgotten_sent.html", {"email": email})
+    return render(request, "accounts/password_forgotten.html", {"form": form}, status=status)
+
+
+@sensitive_post_parameters()
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    user = reset_links.user_for_link(uidb64, token)
+    if user is None:
+        return render(request, "accounts/password_reset_invalid.html", status=404)
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        actions.reset_password(request, user, form.cleaned_data["new_password1"])
+        if request.user.is_authenticated:
+            logout(request)
+        messages.success(request, _("Your password was changed. Sign in with the new one."))
+        return redirect("accounts:login")
+    return render(request, "accounts/password_reset.html", {"form": form})
 
 
 @login_required

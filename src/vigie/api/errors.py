@@ -5,9 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
@@ -91,6 +99,40 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(PermissionDenied)
     def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
         return json_error(403, _("Your role does not allow this."))
+
+    # Django answers these with 400 outside the API; ninja would let them reach the catch-all
+    # below and answer 500. They are the client's fault: a malformed or truncated body.
+    @api.exception_handler(MultiPartParserError)
+    def bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        return json_error(
+            400,
+            _("The multipart/form-data body is malformed (is its boundary missing?)."),
+            {"request": [str(exc)]},
+        )
+
+    @api.exception_handler(UnreadablePostError)
+    def unreadable(request: HttpRequest, exc: UnreadablePostError) -> HttpResponse:
+        return json_error(400, _("The request body could not be read."))
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return json_error(413, _("The request is too large."))
+
+    @api.exception_handler(TooManyFieldsSent)
+    def too_many_fields(request: HttpRequest, exc: TooManyFieldsSent) -> HttpResponse:
+        return json_error(400, _("The request has too many fields."))
+
+    @api.exception_handler(TooManyFilesSent)
+    def too_many_files(request: HttpRequest, exc: TooManyFilesSent) -> HttpResponse:
+        return json_error(400, _("The request has too many files."))
+
+    @api.exception_handler(SuspiciousOperation)
+    def suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+        return json_error(400, _("The request could not be handled."))
+
+    @api.exception_handler(BadRequest)
+    def bad_request(request: HttpRequest, exc: BadRequest) -> HttpResponse:
+        return json_error(400, _("The request could not be handled."))
 
     @api.exception_handler(Exception)
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:

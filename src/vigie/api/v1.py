@@ -12,6 +12,8 @@ from ninja import Field, File, Form, NinjaAPI, Query, Router, Schema, UploadedFi
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.responses import Status
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
 
 from vigie.accounts.models import User
 from vigie.api import errors
@@ -19,6 +21,7 @@ from vigie.api.auth import TokenAuth, VerifiedSessionAuth, current_token
 from vigie.api.models import ApiToken, Scope
 from vigie.api.tokens import create_token, revoke_token
 from vigie.audit.queries import apply_filters, events_for
+from vigie.core.email_address import InvalidEmailAddress, check_email_address
 from vigie.inventory import imports
 from vigie.inventory.models import Asset, InventoryImport
 from vigie.tenancy import actions
@@ -61,7 +64,17 @@ api = NinjaAPI(
 errors.install(api)
 
 
+# Offsets are computed from `page` and go to the database as 64-bit integers: a page number past
+# that is refused as a field error rather than failing in the database. No list has that many
+# pages; a larger `page_size` is lowered to the maximum, as documented.
+MAX_PAGE = 10**9
+
+
 class Pagination(PageNumberPagination):
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int | None = Field(None, ge=1)
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(page_size=50, max_page_size=200, **kwargs)
 
@@ -163,6 +176,17 @@ class RoleIn(Schema):
 class InvitationIn(Schema):
     email: str = Field(..., max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     role: str
+
+    @field_validator("email")
+    @classmethod
+    def sendable_email(cls, value: str) -> str:
+        # The pattern only documents the shape; this is what the mail layer can send to.
+        try:
+            return check_email_address(value)
+        except InvalidEmailAddress as error:
+            raise PydanticCustomError(
+                "email", _("Enter a valid e-mail address (ASCII before the @).")
+            ) from error
 
 
 class InvitationOut(Schema):

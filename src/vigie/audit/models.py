@@ -46,6 +46,20 @@ class Action(models.TextChoices):
     ORG_CREATED = "org.created", _("Establishment registered")
     ORG_UPDATED = "org.updated", _("Organisation details changed")
     EXPORT = "data.export", _("Data exported")
+    PASSWORD_RESET_REQUESTED = "auth.password_reset_requested", _("Password reset requested")
+    PASSWORD_RESET = "auth.password_reset", _("Password reset by e-mail link")
+    ALERT_STATE_CHANGED = "alert.state_changed", _("Alert state changed")
+    ALERT_ASSIGNED = "alert.assigned", _("Alert assigned")
+    ALERT_POLICY_CHANGED = "alert.policy_changed", _("Alert deadlines changed")
+    ASSET_CREATED = "inventory.asset_created", _("Asset added")
+    ASSET_CHANGED = "inventory.asset_changed", _("Asset changed")
+    ASSET_DELETED = "inventory.asset_deleted", _("Asset deleted")
+    IMPORT_PREVIEWED = "inventory.import_previewed", _("Inventory import previewed")
+    IMPORTED = "inventory.imported", _("Inventory imported")
+    CHANNEL_CREATED = "notify.channel_created", _("Notification channel created")
+    CHANNEL_UPDATED = "notify.channel_updated", _("Notification channel changed")
+    CHANNEL_DELETED = "notify.channel_deleted", _("Notification channel deleted")
+    TEST_SENT = "notify.test_sent", _("Test notification sent")
 
 
 class AuditEvent(models.Model):

@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from vigie import __version__
@@ -23,10 +24,26 @@ from vigie.tenancy.roles import Cap
 logger = logging.getLogger(__name__)
 
 
+_HEALTHZ_METHODS = ("GET", "HEAD")
+
+
+# Exempt from CSRF so that a POST gets the 405 it deserves rather than a CSRF 403: the check
+# changes nothing, so there is nothing to protect.
+@csrf_exempt
 @never_cache
-@require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
-    """200 when the database answers; says whether a worker has been seen recently."""
+    """200 when the database answers; says whether a worker has been seen recently.
+
+    HEAD is answered like GET (uptime checkers use it); the server drops the body.
+    """
+    if request.method not in _HEALTHZ_METHODS:
+        return error_response(
+            request,
+            405,
+            "method_not_allowed",
+            _("This method is not allowed here."),
+            headers={"Allow": ", ".join(_HEALTHZ_METHODS)},
+        )
     body: dict[str, object] = {"version": __version__, "time": timezone.now().isoformat()}
     status = 200
     try:

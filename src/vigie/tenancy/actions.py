@@ -48,16 +48,20 @@ def invite_first_admin(
     access: OrgAccess,
     establishment: Organisation,
     email: str,
+    role: str = Role.ADMIN,
     request: HttpRequest | None = None,
 ) -> tuple[Invitation, str]:
-    """A centre invites the first administrator of an establishment it supports."""
+    """A centre invites the first administrator of an establishment it supports.
+
+    The role is the one chosen on the registration form (administrator unless said otherwise).
+    """
     access.require(Cap.MANAGE_ESTABLISHMENTS)
     if establishment.centre_id != access.organisation.pk:
         raise PermissionDenied("establishment")
     return _create_invitation(
         organisation=establishment,
         email=email,
-        role=Role.ADMIN,
+        role=role or Role.ADMIN,
         inviter=access.user,
         request=request,
     )

@@ -3,21 +3,48 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from vigie.core.forms import choice_field
 from vigie.tenancy.models import Organisation
-from vigie.tenancy.roles import role_choices
+from vigie.tenancy.roles import ROLES_BY_KIND, Role, role_choices
+
+
+class OneErrorEmailField(forms.EmailField):
+    """An e-mail field that reports only its first problem.
+
+    Garbage such as "pas une adresse" repeated fails several validators at once (format and
+    length); listing every one buries the point: it is not an address.
+    """
+
+    default_error_messages = {
+        "invalid": _("Enter a valid e-mail address, such as name@hospital.fr."),
+    }
+
+    def run_validators(self, value: Any) -> None:
+        if value in self.empty_values:
+            return
+        for validator in self.validators:
+            try:
+                validator(value)
+            except ValidationError as error:
+                if getattr(error, "code", None) == "invalid":
+                    raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+                raise
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    email = OneErrorEmailField(label=_("E-mail address"), max_length=254)
     role = forms.ChoiceField(label=_("Role"))
 
     def __init__(self, kind: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         choice_field(self, "role").choices = role_choices(kind)
+        # Least privilege by default: whoever invites picks a stronger role on purpose.
+        if Role.VIEWER in ROLES_BY_KIND.get(kind, ()):
+            self.fields["role"].initial = Role.VIEWER
 
 
 class RoleForm(forms.Form):

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -286,6 +287,8 @@ def establishment_create(request: HttpRequest, org: str) -> HttpResponse:
     admin_form = InviteForm(OrgKind.ESTABLISHMENT, request.POST or None, prefix="admin")
     admin_form.fields["email"].required = False
     admin_form.fields["role"].required = False
+    # This invitation is for the establishment's first administrator, unlike member invitations.
+    admin_form.fields["role"].initial = Role.ADMIN
     if request.method == "POST" and form.is_valid() and admin_form.is_valid():
         try:
             with transaction.atomic():
@@ -298,6 +301,7 @@ def establishment_create(request: HttpRequest, org: str) -> HttpResponse:
                         access=access,
                         establishment=establishment,
                         email=admin_email,
+                        role=admin_form.cleaned_data.get("role") or Role.ADMIN,
                         request=request,
                     )
         except ValidationError as error:
@@ -328,6 +332,14 @@ def establishment_detail(request: HttpRequest, org: str, establishment: str) -> 
             "establishment": target,
             "admins": admins,
             "members_count": Membership.objects.filter(organisation=target).count(),
+            # A centre registers establishments and invites their first administrator: it must
+            # see whether that invitation is still waiting.
+            "invitations": Invitation.objects.filter(
+                organisation=target,
+                accepted_at=None,
+                revoked_at=None,
+                expires_at__gt=timezone.now(),
+            ).order_by("-created_at"),
             "can_manage": access.can(Cap.MANAGE_ESTABLISHMENTS),
         },
     )

@@ -28,11 +28,16 @@ def establishment_section(access: OrgAccess) -> Section | None:
     counts = dict(
         open_alerts.values_list("priority").annotate(n=Count("pk")).values_list("priority", "n")
     )
+    # Alerts per unit: an alert counts once in each unit where it affects an asset, however
+    # many of that unit's assets it affects. (A second values_list() would replace the columns
+    # the DISTINCT applies to, leaving one row, and so a count of one, per unit.)
     units = Counter(
-        AlertAsset.objects.filter(alert__in=open_alerts, active=True)
-        .values_list("asset__location", "alert_id")
-        .distinct()
-        .values_list("asset__location", flat=True)
+        dict(
+            AlertAsset.objects.filter(alert__in=open_alerts, active=True)
+            .values_list("asset__location")
+            .annotate(n=Count("alert_id", distinct=True))
+            .values_list("asset__location", "n")
+        )
     )
     unit_bars = bars(
         ((unit or _("(no care unit)"), n) for unit, n in units.most_common(8)), css="accent"

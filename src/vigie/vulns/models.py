@@ -289,6 +289,9 @@ class Alert(models.Model):
             models.Index(fields=["organisation", "state", "priority"]),
             models.Index(fields=["state", "ack_due_at"]),
             models.Index(fields=["vulnerability", "state"]),
+            models.Index(
+                fields=["organisation", "state", "remediation_due_at"], name="alert_list_due_idx"
+            ),
         ]
 
     def __str__(self) -> str:

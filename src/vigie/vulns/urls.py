@@ -7,6 +7,7 @@ app_name = "vulns"
 
 urlpatterns = [
     path("alerts/", views.alert_list, name="alerts"),
+    path("alerts/bulk/", views.alert_bulk, name="alerts_bulk"),
     path("alerts/settings/", views.alert_policy, name="policy"),
     path("alerts/<int:alert_id>/", views.alert_detail, name="alert"),
     path("alerts/<int:alert_id>/state/", views.alert_transition, name="alert_transition"),

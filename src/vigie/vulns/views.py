@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Count, Q, QuerySet
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vigie.accounts.models import User
@@ -23,10 +30,11 @@ from vigie.audit.log import record as audit
 from vigie.core.charts import bars, chart_height
 from vigie.core.forms import choice_field, model_choices
 from vigie.inventory.models import Asset
-from vigie.tenancy.access import OrgAccess, get_scoped, org_access, scoped, supported_establishments
+from vigie.tenancy.access import OrgAccess, get_scoped, org_access, supported_establishments
 from vigie.tenancy.models import Membership
 from vigie.tenancy.roles import Cap
-from vigie.vulns import alerting
+from vigie.vulns import alert_list as alert_list_
+from vigie.vulns import alerting, bulk, export
 from vigie.vulns.models import (
     OPEN_STATES,
     Alert,
@@ -37,31 +45,11 @@ from vigie.vulns.models import (
     FeedRun,
     KevListing,
     PendingMatch,
-    Priority,
     Vulnerability,
     affected_assets_count,
 )
 from vigie.vulns.runs import reconcile_runs
 from vigie.vulns.ssvc_text import explanation_lines
-
-PRIORITY_ORDER = ["act", "attend", "track*", "track"]
-
-
-class AlertFilterForm(forms.Form):
-    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
-    priority = forms.ChoiceField(label=gettext_lazy("Priority"), required=False)
-    state = forms.ChoiceField(label=gettext_lazy("State"), required=False)
-    location = forms.CharField(label=gettext_lazy("Care unit"), required=False, max_length=200)
-    overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        choice_field(self, "priority").choices = [("", _("All")), *Priority.choices]
-        choice_field(self, "state").choices = [
-            ("", _("Open")),
-            ("all", _("All")),
-            *AlertState.choices,
-        ]
 
 
 class TransitionForm(forms.Form):
@@ -96,50 +84,38 @@ class PolicyForm(forms.ModelForm[AlertPolicy]):
         widgets = {"deputies": forms.CheckboxSelectMultiple}
 
 
-def _filtered(access: OrgAccess, data: dict[str, Any]) -> QuerySet[Alert]:
-    alerts = scoped(access, Alert.objects.select_related("vulnerability"))
-    state = data.get("state") or ""
-    if state == "":
-        alerts = alerts.filter(state__in=OPEN_STATES)
-    elif state != "all":
-        alerts = alerts.filter(state=state)
-    if data.get("priority"):
-        alerts = alerts.filter(priority=data["priority"])
-    if data.get("q"):
-        q = data["q"]
-        alerts = alerts.filter(
-            Q(vulnerability__vuln_id__icontains=q)
-            | Q(vulnerability__title__icontains=q)
-            | Q(affected__asset__name__icontains=q)
-        ).distinct()
-    if data.get("location"):
-        alerts = alerts.filter(
-            affected__active=True, affected__asset__location__icontains=data["location"]
-        ).distinct()
-    if data.get("overdue"):
-        alerts = alerts.filter(state__in=OPEN_STATES, remediation_due_at__lt=timezone.now())
-    kev = KevListing.objects.filter(cve=OuterRef("vulnerability__vuln_id"))
-    return alerts.annotate(assets_count=affected_assets_count(), in_kev=Exists(kev))
-
-
-def _ordered(alerts: QuerySet[Alert]) -> list[Alert]:
-    rank = {p: i for i, p in enumerate(PRIORITY_ORDER)}
-    return sorted(alerts, key=lambda a: (rank.get(a.priority, 9), -a.first_seen.timestamp()))
-
-
 @login_required
 @require_GET
-def alert_list(request: HttpRequest, org: str) -> HttpResponse:
+def alert_list(request: HttpRequest, org: str) -> HttpResponseBase:
     access = org_access(request.user, org)
-    form = AlertFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    alerts = _ordered(_filtered(access, data)[:2000])
-    page = Paginator(alerts, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    form, data = alert_list_.filter_form(access, request.GET)
+    alerts = alert_list_.alerts_for(access, data)
+    if request.GET.get("format") == "csv":
+        audit(
+            "data.export",
+            actor=request.user,
+            organisation=access.organisation,
+            request=request,
+            details={"what": "alerts", "filters": {k: str(v) for k, v in data.items() if v}},
+        )
+        response = StreamingHttpResponse(
+            export.rows(alerts), content_type="text/csv; charset=utf-8"
+        )
+        stamp = timezone.now().strftime("%Y%m%d")
+        response["Content-Disposition"] = f'attachment; filename="alerts-{org}-{stamp}.csv"'
+        return response
+    # The paginator counts and slices in the database (COUNT, then LIMIT/OFFSET); only the page's
+    # alerts are loaded, with their assets in one more query.
+    page = Paginator(alert_list_.with_assets(alerts), alert_list_.PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    sort = alert_list_.sort_of(data)
+    query = alert_list_.list_query(request.GET)
+    here = query + ("&" if query else "") + f"page={page.number}"
     template = (
         "vulns/_alert_rows.html" if request.headers.get("HX-Request") else "vulns/alert_list.html"
     )
+    can_handle = access.can(Cap.HANDLE_ALERTS)
     return render(
         request,
         template,
@@ -147,10 +123,62 @@ def alert_list(request: HttpRequest, org: str) -> HttpResponse:
             "access": access,
             "form": form,
             "page": page,
-            "query": query.urlencode(),
+            "query": query,
+            "sort": sort,
+            "sort_links": alert_list_.sort_links(request.GET, sort),
+            "can_handle": can_handle,
+            "bulk_form": bulk.BulkForm(access=access, initial={"back": here})
+            if can_handle
+            else None,
             "now": timezone.now(),
         },
     )
+
+
+@login_required
+@require_POST
+def alert_bulk(request: HttpRequest, org: str) -> HttpResponse:
+    access = org_access(request.user, org, Cap.HANDLE_ALERTS)
+    form = bulk.BulkForm(request.POST, access=access)
+    back = reverse("vulns:alerts", kwargs={"org": org})
+    # Back to the same list (filters, sort, page): only the list's own parameters are kept.
+    kept = QueryDict(request.POST.get("back", ""))
+    query = alert_list_.list_query(kept)
+    if kept.get("page", "").isdigit():
+        query += ("&" if query else "") + f"page={kept['page']}"
+    if query:
+        back += "?" + query
+    if not form.is_valid():
+        # Each error names its field (the bulk form sits above the list, not beside each field).
+        for name, errors in form.errors.as_data().items():
+            label = form.fields[name].label if name in form.fields else ""
+            for error in errors:
+                for text in error.messages:
+                    messages.error(
+                        request,
+                        _("%(field)s: %(error)s") % {"field": label, "error": text}
+                        if label
+                        else text,
+                    )
+        return redirect(back)
+    try:
+        result = bulk.apply(access=access, form=form, request=request)
+    except bulk.BulkRefused as refused:
+        for message in refused.error.messages:
+            messages.error(request, message)
+        return redirect(back)
+    messages.success(
+        request,
+        ngettext("%(count)d alert updated.", "%(count)d alerts updated.", result.changed)
+        % {"count": result.changed},
+    )
+    if result.skipped:
+        messages.warning(
+            request,
+            _("Left unchanged, their state does not allow it: %(alerts)s")
+            % {"alerts": ", ".join(result.skipped)},
+        )
+    return redirect(back)
 
 
 def _alert_for(access: OrgAccess, alert_id: int) -> Alert:
@@ -159,22 +187,28 @@ def _alert_for(access: OrgAccess, alert_id: int) -> Alert:
     )
 
 
-@login_required
-@require_GET
-def alert_detail(request: HttpRequest, org: str, alert_id: int) -> HttpResponse:
-    access = org_access(request.user, org)
-    alert = _alert_for(access, alert_id)
+def _transition_form(alert: Alert, data: QueryDict | None = None) -> TransitionForm:
+    form = TransitionForm(data)
+    allowed = alerting.HUMAN_TRANSITIONS.get(alert.state, ())
+    choice_field(form, "state").choices = [
+        (value, label) for value, label in AlertState.choices if value in allowed
+    ]
+    return form
+
+
+def _detail(
+    request: HttpRequest,
+    access: OrgAccess,
+    alert: Alert,
+    transition: TransitionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     affected = list(
         AlertAsset.objects.filter(alert=alert)
         .select_related("asset", "asset__parent")
         .order_by("-active", "asset__name")
     )
     kev = list(KevListing.objects.filter(cve=alert.vulnerability.vuln_id))
-    allowed = alerting.HUMAN_TRANSITIONS.get(alert.state, ())
-    transition = TransitionForm()
-    choice_field(transition, "state").choices = [
-        (value, label) for value, label in AlertState.choices if value in allowed
-    ]
     return render(
         request,
         "vulns/alert_detail.html",
@@ -188,12 +222,20 @@ def alert_detail(request: HttpRequest, org: str, alert_id: int) -> HttpResponse:
             "epss": EpssScore.objects.filter(cve=alert.vulnerability.vuln_id).first(),
             "explanation": explanation_lines(alert.decision),
             "events": alert.events.select_related("actor"),
-            "transition_form": transition,
+            "transition_form": transition or _transition_form(alert),
             "comment_form": CommentForm(),
             "can_handle": access.can(Cap.HANDLE_ALERTS),
             "now": timezone.now(),
         },
+        status=status,
     )
+
+
+@login_required
+@require_GET
+def alert_detail(request: HttpRequest, org: str, alert_id: int) -> HttpResponse:
+    access = org_access(request.user, org)
+    return _detail(request, access, _alert_for(access, alert_id))
 
 
 @login_required
@@ -201,27 +243,33 @@ def alert_detail(request: HttpRequest, org: str, alert_id: int) -> HttpResponse:
 def alert_transition(request: HttpRequest, org: str, alert_id: int) -> HttpResponse:
     access = org_access(request.user, org, Cap.HANDLE_ALERTS)
     alert = _alert_for(access, alert_id)
-    form = TransitionForm(request.POST)
+    form = _transition_form(alert, request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a valid state."))
-    else:
-        try:
-            alerting.transition(
-                access=access,
-                alert=alert,
-                to_state=form.cleaned_data["state"],
-                justification=form.cleaned_data["justification"],
-                request=request,
-            )
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+        return redirect("vulns:alert", org=org, alert_id=alert.pk)
+    try:
+        alerting.transition(
+            access=access,
+            alert=alert,
+            to_state=form.cleaned_data["state"],
+            justification=form.cleaned_data["justification"],
+            request=request,
+        )
+    except ValidationError as error:
+        # The page again with the form as the user filled it (the state they chose, their
+        # text) and the error next to its field, rather than a redirect to a fresh form.
+        if hasattr(error, "error_dict"):
+            for name, errors in error.error_dict.items():
+                for problem in errors:
+                    form.add_error(name if name in form.fields else None, problem)
         else:
-            messages.success(
-                request,
-                _("The alert is now “%(state)s”.")
-                % {"state": AlertState(form.cleaned_data["state"]).label},
-            )
+            form.add_error(None, error)
+        return _detail(request, access, alert, transition=form, status=400)
+    messages.success(
+        request,
+        _("The alert is now “%(state)s”.")
+        % {"state": AlertState(form.cleaned_data["state"]).label},
+    )
     return redirect("vulns:alert", org=org, alert_id=alert.pk)
 
 

@@ -1,0 +1,221 @@
+"""The establishment's alert list: filters kept in the URL, sorting, paging in the database.
+
+Filters and sort travel as GET parameters so a list can be bookmarked, shared, paged, exported
+and returned to after a bulk action. Every filter on the affected assets is an EXISTS subquery
+rather than a join, so an alert is never repeated and no DISTINCT is needed before LIMIT/OFFSET.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OrderBy,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from vigie.core.forms import choice_field
+from vigie.inventory.models import Asset, AssetKind
+from vigie.tenancy.access import OrgAccess, scoped
+from vigie.vulns.models import (
+    OPEN_STATES,
+    Alert,
+    AlertAsset,
+    AlertState,
+    EpssScore,
+    KevListing,
+    Priority,
+)
+
+PRIORITY_ORDER = ["act", "attend", "track*", "track"]
+SORT_KEYS = ("priority", "cvss", "epss", "kev", "due")
+DIRECTIONS = ("asc", "desc")
+PAGE_SIZE = 50
+# Parameters that describe the list (not the page): kept across sort, paging and bulk actions.
+LIST_PARAMS = ("q", "priority", "state", "location", "kind", "kev", "overdue", "sort", "dir")
+
+
+class AlertFilterForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
+    state = forms.ChoiceField(label=gettext_lazy("State"), required=False)
+    priority = forms.ChoiceField(label=gettext_lazy("Priority"), required=False)
+    location = forms.ChoiceField(label=gettext_lazy("Care unit"), required=False)
+    kind = forms.ChoiceField(label=gettext_lazy("Asset kind"), required=False)
+    kev = forms.ChoiceField(label=gettext_lazy("Known exploited (KEV)"), required=False)
+    overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
+    sort = forms.ChoiceField(
+        required=False, widget=forms.HiddenInput, choices=[(k, k) for k in SORT_KEYS]
+    )
+    dir = forms.ChoiceField(
+        required=False, widget=forms.HiddenInput, choices=[(d, d) for d in DIRECTIONS]
+    )
+
+    def __init__(self, *args: Any, units: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field(self, "state").choices = [
+            ("", _("Open")),
+            ("all", _("All")),
+            *AlertState.choices,
+        ]
+        choice_field(self, "priority").choices = [("", _("All")), *Priority.choices]
+        choice_field(self, "location").choices = [
+            ("", _("All")),
+            *((unit, unit) for unit in units or []),
+        ]
+        choice_field(self, "kind").choices = [("", _("All")), *AssetKind.choices]
+        choice_field(self, "kev").choices = [
+            ("", _("All")),
+            ("yes", _("Known exploited")),
+            ("no", _("Not known exploited")),
+        ]
+
+
+def care_units(access: OrgAccess) -> list[str]:
+    """The establishment's care units for the filter (the organisation+location index)."""
+    return list(
+        scoped(access, Asset.objects.exclude(location=""))
+        .order_by("location")
+        .values_list("location", flat=True)
+        .distinct()
+    )
+
+
+def filter_form(access: OrgAccess, params: QueryDict) -> tuple[AlertFilterForm, dict[str, Any]]:
+    form = AlertFilterForm(params or None, units=care_units(access))
+    if not form.is_bound:
+        return form, {}
+    # A bad parameter is shown on its field and ignored; the valid ones still apply.
+    form.is_valid()
+    return form, dict(form.cleaned_data)
+
+
+@dataclass(frozen=True, slots=True)
+class Sort:
+    key: str
+    direction: str
+
+    @property
+    def descending(self) -> bool:
+        return self.direction == "desc"
+
+
+def sort_of(data: dict[str, Any]) -> Sort:
+    key = data.get("sort") or "priority"
+    # Priority, KEV and due date read best "most urgent first" by default; scores highest first.
+    default = "desc" if key in ("cvss", "epss", "kev") else "asc"
+    return Sort(key=key, direction=data.get("dir") or default)
+
+
+def _affecting(condition: Q) -> Exists:
+    return Exists(AlertAsset.objects.filter(Q(alert=OuterRef("pk"), active=True) & condition))
+
+
+def alerts_for(access: OrgAccess, data: dict[str, Any]) -> QuerySet[Alert]:
+    """The filtered, annotated and ordered alerts; still lazy (the caller slices or streams)."""
+    alerts = scoped(access, Alert.objects.select_related("vulnerability"))
+    state = data.get("state") or ""
+    if state == "":
+        alerts = alerts.filter(state__in=OPEN_STATES)
+    elif state != "all":
+        alerts = alerts.filter(state=state)
+    if data.get("priority"):
+        alerts = alerts.filter(priority=data["priority"])
+    if data.get("q"):
+        q = data["q"]
+        alerts = alerts.filter(
+            Q(vulnerability__vuln_id__icontains=q)
+            | Q(vulnerability__title__icontains=q)
+            | _affecting(Q(asset__name__icontains=q))
+        )
+    if data.get("location"):
+        alerts = alerts.filter(_affecting(Q(asset__location=data["location"])))
+    if data.get("kind"):
+        alerts = alerts.filter(_affecting(Q(asset__kind=data["kind"])))
+    if data.get("overdue"):
+        alerts = alerts.filter(state__in=OPEN_STATES, remediation_due_at__lt=timezone.now())
+    kev = Exists(KevListing.objects.filter(cve=OuterRef("vulnerability__vuln_id")))
+    epss = Subquery(
+        EpssScore.objects.filter(cve=OuterRef("vulnerability__vuln_id")).values("epss")[:1]
+    )
+    alerts = alerts.annotate(in_kev=kev, epss=epss)
+    if data.get("kev") == "yes":
+        alerts = alerts.filter(in_kev=True)
+    elif data.get("kev") == "no":
+        alerts = alerts.filter(in_kev=False)
+    # No count of assets here: an aggregate would make the paginator's COUNT join and group the
+    # assets; the page's prefetched assets give it (one row per asset, unique per alert).
+    return _ordered(alerts, sort_of(data))
+
+
+def _ordered(alerts: QuerySet[Alert], sort: Sort) -> QuerySet[Alert]:
+    rank = Case(
+        *(When(priority=p, then=Value(i)) for i, p in enumerate(PRIORITY_ORDER)),
+        default=Value(len(PRIORITY_ORDER)),
+        output_field=IntegerField(),
+    )
+    alerts = alerts.annotate(priority_rank=rank)
+    expressions = {
+        "priority": F("priority_rank"),
+        "cvss": F("vulnerability__cvss_score"),
+        "epss": F("epss"),
+        "kev": F("in_kev"),
+        "due": F("remediation_due_at"),
+    }
+    main = expressions[sort.key]
+    # Missing scores and dates go last in both directions: "unknown" is never the top of a list.
+    first: OrderBy = main.desc(nulls_last=True) if sort.descending else main.asc(nulls_last=True)
+    # The priority, then the newest, then the id: a total order, so pages never overlap.
+    return alerts.order_by(first, "priority_rank", "-first_seen", "-pk")
+
+
+def with_assets(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
+    """Each alert's active assets (names, care units) in one query for the whole page."""
+    return alerts.prefetch_related(
+        Prefetch(
+            "affected",
+            queryset=AlertAsset.objects.filter(active=True)
+            .select_related("asset")
+            .order_by("asset__name"),
+            to_attr="active_affected",
+        )
+    )
+
+
+def list_query(params: QueryDict, **changes: str) -> str:
+    """The list's own parameters (filters and sort), without the page, with some replaced."""
+    query = QueryDict(mutable=True)
+    for name in LIST_PARAMS:
+        value = changes.get(name, params.get(name, ""))
+        if value:
+            query[name] = value
+    return query.urlencode()
+
+
+def sort_links(params: QueryDict, sort: Sort) -> dict[str, dict[str, str]]:
+    """For each sortable column: the link that sorts by it (flipping if already) and aria-sort."""
+    links = {}
+    for key in SORT_KEYS:
+        active = key == sort.key
+        direction = ("asc" if sort.descending else "desc") if active else ""
+        links[key] = {
+            # Not yet sorted by it: no direction, so the column's natural one applies.
+            "query": list_query(params, sort=key, dir=direction),
+            "aria": ("descending" if sort.descending else "ascending") if active else "none",
+        }
+    return links
