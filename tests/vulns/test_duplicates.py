@@ -235,7 +235,7 @@ def test_alert_pages_count_the_asset_once_and_name_the_corroborating_feed(
     listing = client.get("/o/chu-alpha/alerts/")
     assert listing.status_code == 200
     [listed] = [a for a in listing.context["page"] if a.pk == bastion_alert.pk]
-    assert listed.assets_count == 1
+    assert len(listed.active_affected) == 1
     detail = client.get(f"/o/chu-alpha/alerts/{bastion_alert.pk}/")
     assert detail.context["affected_count"] == 1
     assert len(detail.context["affected"]) == 1
