@@ -3,11 +3,14 @@ error format; never a 5xx. Bounded (few examples, in-process WSGI) so that it st
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from vigie.api.tokens import create_token
@@ -18,6 +21,20 @@ schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
 schema.app = WSGIHandler()
 # Negative examples too (values outside the schema: huge integers, wrong types, bad bodies).
 schema.config.generation.update(modes=list(schemathesis.GenerationMode))
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection() -> Iterator[None]:
+    # As Django's test client does: the handler's signals would close the database connection
+    # after each request, and with it the test's transaction (PostgreSQL then refuses the next
+    # query with "the connection is closed").
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
