@@ -25,12 +25,28 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 NOT_FEEDS = frozenset({".md", ".txt", ".asc", ".sig", ".sha256", ".sha512", ".html", ".pdf"})
 
 
-class OfflineInputError(Exception):
-    """Input that cannot be used at all; `errors` say which file, line and field."""
+# OfflineInputError.code when no feed file could be read at all: an empty result would read as
+# "nothing found" to a script, so it is an error, not zero matches.
+NO_FEED_READ = "no_feed_read"
 
-    def __init__(self, errors: Sequence[InputError]) -> None:
-        super().__init__("; ".join(str(e) for e in errors[:5]))
+
+class OfflineInputError(Exception):
+    """Input that cannot be used at all; `errors` say which file, line and field.
+
+    `code` names a cause that is not one file's problem (NO_FEED_READ), with `params`
+    (`files`, `unreadable`, `skipped`: counts of feed files found, unreadable, not feeds).
+    """
+
+    def __init__(
+        self,
+        errors: Sequence[InputError],
+        code: str | None = None,
+        params: dict[str, int] | None = None,
+    ) -> None:
+        super().__init__(code or "; ".join(str(e) for e in errors[:5]))
         self.errors = list(errors)
+        self.code = code
+        self.params = params or {}
 
 
 @dataclass
@@ -39,6 +55,22 @@ class OfflineReport:
     warnings: list[InputError] = field(default_factory=list)
     suppressed: int = 0
     stats: dict[str, int] = field(default_factory=dict)
+    # One entry per feed file that gave nothing but errors: its first error, and how many it had.
+    unreadable: list[tuple[InputError, int]] = field(default_factory=list)
+
+
+@dataclass
+class FeedLoad:
+    """What `read_feed_paths` found, file by file."""
+
+    content: FeedContent
+    fatal: list[InputError]
+    files: int = 0  # feed files tried (named, or found in a directory)
+    read: int = 0  # of which read: content, or a valid feed with nothing in it
+    skipped: int = 0  # of which recognised as something other than feed content
+    # Files that gave nothing but errors: (first error, number of errors). Their errors are
+    # also in `fatal` (a named file) or in `content.errors` (a file found in a directory).
+    unreadable: list[tuple[InputError, int]] = field(default_factory=list)
 
 
 def load_feed_paths(
@@ -48,8 +80,14 @@ def load_feed_paths(
 
     A path named on the command line that does not exist, or a named file that yields nothing
     but errors, is fatal (the user asked for it). Inside a directory, unreadable or unknown
-    files are warnings: the rest still loads.
+    files are warnings (in the content's errors): the rest still loads.
     """
+    load = read_feed_paths(paths, progress)
+    return load.content, load.fatal
+
+
+def read_feed_paths(paths: Iterable[str | Path], progress: Progress | None = None) -> FeedLoad:
+    """`load_feed_paths`, with each file's outcome counted and unreadable files kept apart."""
     fatal: list[InputError] = []
     planned: list[tuple[Path, bool]] = []  # (file, named directly)
     for given in paths:
@@ -65,13 +103,20 @@ def load_feed_paths(
         else:
             planned.append((path, True))
     content = FeedContent()
+    load = FeedLoad(content=content, fatal=fatal, files=len(planned))
     for done, (file, named) in enumerate(planned, start=1):
         one = load_feed_file(file)
         loaded = len(one.vulns) + len(one.kev) + len(one.epss) + len(one.vex)
+        if one.errors and not loaded:
+            load.unreadable.append((one.errors[0], len(one.errors)))
         if named and one.errors and not loaded:
             fatal.extend(one.errors)
         else:
             content.extend(one)
+        if loaded or not (one.errors or one.skipped):
+            load.read += 1
+        elif not one.errors:
+            load.skipped += 1
         if progress is not None:
             progress("feeds", done, len(planned))
     if content.overrides:
@@ -79,7 +124,7 @@ def load_feed_paths(
         base = [v for v in content.vulns if id(v) not in override_ids]
         content.vulns = apply_nvd_overrides(base, content.overrides)
         content.overrides = []
-    return content, fatal
+    return load
 
 
 def run_offline_match(
@@ -88,10 +133,26 @@ def run_offline_match(
     loaded = load_inventory(inventory)
     if loaded.errors:
         raise OfflineInputError(loaded.errors)
-    content, fatal = load_feed_paths(feeds, progress)
-    if fatal:
-        raise OfflineInputError(fatal)
-    warnings: list[InputError] = [*loaded.warnings, *content.errors]
+    load = read_feed_paths(feeds, progress)
+    if load.fatal:
+        raise OfflineInputError(load.fatal)
+    if not load.read:
+        raise OfflineInputError(
+            [first for first, _count in load.unreadable],
+            code=NO_FEED_READ,
+            params={
+                "files": load.files,
+                "unreadable": len(load.unreadable),
+                "skipped": load.skipped,
+            },
+        )
+    content = load.content
+    # Unreadable files are reported apart, one line each, rather than among the warnings.
+    unreadable_files = {first.file for first, _count in load.unreadable}
+    warnings: list[InputError] = [
+        *loaded.warnings,
+        *(error for error in content.errors if error.file not in unreadable_files),
+    ]
     assets = {asset.id: asset for asset in loaded.assets}
     records = by_id(content.vulns)
     matches = match_records(
@@ -150,7 +211,12 @@ def run_offline_match(
         rows=rows,
         warnings=warnings,
         suppressed=suppressed,
+        unreadable=load.unreadable,
         stats={
+            "feed_files": load.files,
+            "feed_files_read": load.read,
+            "feed_files_unreadable": len(load.unreadable),
+            "feed_files_skipped": load.skipped,
             "assets": len(assets),
             "vulnerabilities": len(records),
             "kev": len(content.kev),

@@ -1,7 +1,7 @@
 """`vigie vulns ...`: offline matching, feed imports and refreshes.
 
-* `vigie vulns match --inventory PATH --feed PATH [--feed PATH ...] [--format json|table]`
-  matches files against files, without the database (docs: INTERFACES.md).
+* `vigie vulns match --inventory PATH --feed PATH [--feed PATH ...] [--format json|table]
+  [--strict]` matches files against files, without the database (docs: INTERFACES.md).
 * `vigie vulns import PATH|URL [...]` loads feeds into the platform and raises alerts.
 * `vigie vulns refresh` fetches the configured feed URLs (what the periodic job runs).
 * `vigie vulns rematch` evaluates every stored vulnerability against every inventory.
@@ -14,13 +14,20 @@ from __future__ import annotations
 
 import shutil
 import sys
-from typing import Any
+import textwrap
+from typing import Any, NoReturn
 
 import orjson
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from vigie.engines.offline import OfflineInputError, run_offline_match
+from vigie.engines.offline import NO_FEED_READ, OfflineInputError, OfflineReport, run_offline_match
+from vigie.engines.records import InputError
+
+# `vulns match` exit statuses (0: matching ran, whatever it found). Usage errors exit 2 too,
+# through argparse.
+EXIT_UNUSABLE = 2  # nothing was printed on stdout: fix the input
+EXIT_STRICT = 3  # --strict: stdout holds the matches, but some feed files could not be read
 
 
 class Command(BaseCommand):
@@ -30,22 +37,58 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True, parser_class=CommandParser)
-        match = sub.add_parser("match", help="Match an inventory file against feed files, offline.")
-        match.add_argument("--inventory", required=True, help="CSV, CycloneDX or SPDX inventory")
+        match = sub.add_parser(
+            "match",
+            help="Match an inventory file against feed files, offline.",
+            description=(
+                "Match an inventory file against feed files, offline (no database). Exit "
+                f"status: 0 when matching ran (no match included); {EXIT_UNUSABLE} on a usage "
+                "error or unusable input, including when no feed file could be read; "
+                f"{EXIT_STRICT} with --strict when some feed files could not be read."
+            ),
+        )
+        match.add_argument(
+            "--inventory",
+            required=True,
+            metavar="PATH",
+            help="CSV, CycloneDX or SPDX inventory file (required)",
+        )
         match.add_argument(
             "--feed",
             required=True,
             action="append",
             dest="feeds",
-            help="NVD, CVE 5, CSAF, KEV, EPSS or VEX file, or a directory (recursive); repeatable",
+            metavar="PATH",
+            help=(
+                "NVD, CVE 5, CSAF, KEV, EPSS or VEX file, or a directory (read recursively); "
+                "repeatable, at least one required"
+            ),
         )
-        match.add_argument("--format", choices=("json", "table"), default="json")
+        match.add_argument(
+            "--format",
+            choices=("json", "table"),
+            default="json",
+            help="json: an array of matches on stdout; table: one line per match for people "
+            "(default: %(default)s)",
+        )
+        match.add_argument(
+            "--strict",
+            action="store_true",
+            help=(
+                f"exit with status {EXIT_STRICT} when any feed file could not be read, after "
+                "printing the matches from the others (default: off: unreadable files are "
+                "reported on stderr and the exit status stays 0)"
+            ),
+        )
         imp = sub.add_parser("import", help="Load feed files or URLs into the platform.")
         imp.add_argument("sources", nargs="+", help="files, directories or http(s) URLs")
         imp.add_argument(
             "--no-match",
             action="store_true",
-            help="Store only; the workers' resume-matching job matches once the import ends.",
+            help=(
+                "Store only; the workers' resume-matching job matches once the import ends "
+                "(default: off: match during the import)."
+            ),
         )
         sub.add_parser("refresh", help="Fetch the configured feeds now.")
         sub.add_parser("rematch", help="Match every inventory against every stored vulnerability.")
@@ -110,32 +153,110 @@ class Command(BaseCommand):
                 options["inventory"], options["feeds"], progress=self._progress()
             )
         except OfflineInputError as error:
-            for problem in error.errors[:20]:
-                self.stderr.write(f"vigie vulns match: {problem}")
-            if len(error.errors) > 20:
-                self.stderr.write(
-                    f"vigie vulns match: … and {len(error.errors) - 20} more problems"
-                )
-            raise SystemExit(2) from None
+            self._fail(error)
+        for first, count in report.unreadable:
+            self.stderr.write(f"vigie vulns match: unreadable feed file: {_problem(first, count)}")
         for warning in report.warnings[:10]:
             self.stderr.write(f"warning: {warning}")
         if len(report.warnings) > 10:
             self.stderr.write(f"warning: … and {len(report.warnings) - 10} more warnings")
         stats = report.stats
-        self.stderr.write(
+        summary = (
             f"{stats['assets']} assets, {stats['vulnerabilities']} vulnerabilities, "
             f"{stats['matches']} matches ({stats['suppressed_by_vex']} closed by VEX)"
         )
+        if report.unreadable:
+            summary += (
+                f"; {stats['feed_files_unreadable']} of {_files(stats['feed_files'])} "
+                "unreadable (listed above), their content not matched"
+            )
+        self.stderr.write(summary)
         if options["format"] == "json":
             sys.stdout.buffer.write(orjson.dumps(report.rows, option=orjson.OPT_INDENT_2) + b"\n")
             sys.stdout.flush()
-            return
-        width = shutil.get_terminal_size((120, 20)).columns
-        header = f"{'PRIORITY':8}  {'ASSET':20}  {'VULNERABILITY':16}  {'CONF.':6}  REASON"
-        self.stdout.write(header)
-        for row in report.rows:
-            line = (
-                f"{row['priority']:8}  {row['asset'][:20]:20}  {row['vulnerability'][:16]:16}  "
-                f"{row['confidence']:6}  {row['reason']}"
+        else:
+            self._table(report)
+        if options["strict"] and report.unreadable:
+            self.stderr.write(
+                f"vigie vulns match: --strict: {_files(len(report.unreadable))} could not be read"
             )
-            self.stdout.write(line[: max(width, 60)])
+            raise SystemExit(EXIT_STRICT)
+
+    def _fail(self, error: OfflineInputError) -> NoReturn:
+        if error.code == NO_FEED_READ:
+            # One line per file, all of them: the user has to know which files to fix.
+            for problem in error.errors:
+                self.stderr.write(f"vigie vulns match: unreadable feed file: {problem}")
+            params = error.params
+            if not params.get("files"):
+                self.stderr.write("vigie vulns match: no feed file found in the --feed paths")
+            else:
+                self.stderr.write(
+                    f"vigie vulns match: no feed could be read: of {_files(params['files'])}, "
+                    f"{params['unreadable']} unreadable, {params['skipped']} not feed content"
+                )
+            raise SystemExit(EXIT_UNUSABLE)
+        for problem in error.errors[:20]:
+            self.stderr.write(f"vigie vulns match: {problem}")
+        if len(error.errors) > 20:
+            self.stderr.write(f"vigie vulns match: … and {len(error.errors) - 20} more problems")
+        raise SystemExit(EXIT_UNUSABLE)
+
+    def _table(self, report: OfflineReport) -> None:
+        """One line per match, ids and names in full; on a terminal, long text wraps."""
+        rows = report.rows
+        heads = ("PRIORITY", "ASSET", "VULNERABILITY", "CONF.", "ASSET NAME", "REASON")
+        cells = [
+            (
+                str(r["priority"]),
+                str(r["asset"]),
+                str(r["vulnerability"]),
+                str(r["confidence"]),
+                str(r["asset_name"] or "-"),
+                str(r["reason"]),
+            )
+            for r in rows
+        ]
+        widths = [max([len(head), *(len(row[i]) for row in cells)]) for i, head in enumerate(heads)]
+        widths[-1] = 0  # the last column is never padded
+        # Piped output keeps one line per match (for grep); a terminal gets the name and the
+        # reason wrapped in their columns, never the ids cut.
+        wrap = sys.stdout.isatty()
+        if wrap:
+            columns = shutil.get_terminal_size((120, 20)).columns
+            widths[4] = min(widths[4], 30)
+            used = sum(widths[:5]) + 2 * 5
+            reason_width = max(columns - used, 30)
+        self.stdout.write(_line(heads, widths))
+        for row in cells:
+            if not wrap:
+                self.stdout.write(_line(row, widths))
+                continue
+            name = textwrap.wrap(row[4], widths[4]) or [""]
+            reason = textwrap.wrap(row[5], reason_width) or [""]
+            for number in range(max(len(name), len(reason))):
+                first = number == 0
+                self.stdout.write(
+                    _line(
+                        (
+                            *(row[:4] if first else ("",) * 4),
+                            name[number] if number < len(name) else "",
+                            reason[number] if number < len(reason) else "",
+                        ),
+                        widths,
+                    )
+                )
+
+
+def _line(cells: tuple[str, ...], widths: list[int]) -> str:
+    return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+
+
+def _problem(first: InputError, count: int) -> str:
+    if count > 1:
+        return f"{first} (and {count - 1} more problems in this file)"
+    return str(first)
+
+
+def _files(count: int) -> str:
+    return f"{count} feed file" if count == 1 else f"{count} feed files"
