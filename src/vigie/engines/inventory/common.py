@@ -1,14 +1,19 @@
 """What the inventory readers share: the result shape, limits, and identifier checks.
 
-Readers never raise on bad input: they return every problem as an `InputError` naming the file,
-the line (where the format has lines), the field and the record. Callers commit nothing when
-`errors` is non-empty (all-or-nothing); `warnings` never block an import.
+Readers never raise on bad input: they return every problem as an `InventoryProblem` (an
+`InputError`) naming the file, the line (where the format has lines), the field and the record.
+Each carries a `code` and its `params` besides the English `message`: the engines stay free of
+any framework, and the platform renders the code in the reader's language (gettext) while the
+command line prints the English message. Callers commit nothing when `errors` is non-empty
+(all-or-nothing); `warnings` never block an import.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -21,16 +26,22 @@ __all__ = [
     "ASSET_KINDS",
     "CRITICALITIES",
     "EXPOSURES",
+    "MESSAGES",
+    "AssetDefaults",
     "InventoryLimits",
+    "InventoryProblem",
     "InventoryResult",
     "LineLocator",
     "Problems",
+    "binary_content",
     "check_cpe",
     "check_purl",
     "check_size",
     "control_characters",
+    "cpe_problem",
     "find_parent_cycles",
     "load_json",
+    "purl_problem",
     "single_line",
     "split_identifiers",
 ]
@@ -51,17 +62,158 @@ class InventoryLimits:
     max_bytes: int = 256 * 1024 * 1024  # refuse larger files before reading them
     max_rows: int = 500_000  # CSV rows / SBOM components
     max_field_chars: int = 4096  # one CSV cell or one JSON string used as a field
-    max_errors: int = 200  # stop listing after this many errors
+    max_errors: int = 200  # list this many errors; the others are only counted
+    max_location_chars: int = 200  # what the platform stores of a care unit
+
+
+@dataclass(frozen=True, slots=True)
+class AssetDefaults:
+    """Values for every asset of a file that does not set its own (CSV cell, vigie: property).
+
+    An SBOM says what is in a device, never where it is nor what it keeps alive: the person
+    importing it does, for the whole file, so that its clinical weight is not left unknown.
+    """
+
+    criticality: str | None = None
+    exposure: str | None = None
+    location: str = ""
+
+
+# English messages, one per code, `str.format` style. The platform has its own translated
+# template for each code (vigie.inventory.problems); a test checks both lists match.
+MESSAGES: dict[str, str] = {
+    # whole file
+    "read_failed": "cannot read the file: {reason}",
+    "too_large": "{size} bytes; the limit is {limit}",
+    "empty": "not an inventory: the file is empty",
+    "not_text": (
+        "not a CSV text file (UTF-8 or Latin-1/Windows-1252): {hint}; "
+        "export or save the inventory as CSV UTF-8"
+    ),
+    "not_inventory": "not an inventory: {hint}",
+    "not_json": "not valid JSON: {reason} (column {column})",
+    "more_errors": "and {count} more errors, not listed",
+    "root_kind_unknown": "root kind {value!r} unknown; allowed: {allowed}",
+    # fields, any format
+    "too_long": "{length} characters long; the limit is {limit}",
+    "control_characters": "contains control characters or bidirectional overrides",
+    "unknown_value": "unknown {column} {value!r}; allowed: {allowed}",
+    "bad_identifier": "{value!r}: {reason_text}",
+    "identifier_ignored": "{value!r} ignored: {reason_text}",
+    "not_string": "expected a string, found {found}; ignored",
+    "not_list": "{what} must be a list",
+    "component_not_object": "a component must be a JSON object",
+    "cyclonedx_not_object": "a CycloneDX document is a JSON object",
+    "package_not_object": "a package must be a JSON object",
+    "spdx_not_object": "an SPDX document is a JSON object",
+    # CSV
+    "cp1252_fallback": (
+        "not valid UTF-8 (first at this line); read as Windows-1252: check accented letters"
+    ),
+    "column_twice": "column {column!r} appears twice in the header",
+    "columns_ignored": "columns ignored: {columns}",
+    "no_id_column": "the header has no 'id' column; expected the columns {expected}",
+    "columns_absent": "columns absent, read as empty: {columns}",
+    "formula": "starts like a spreadsheet formula; kept as plain text",
+    "too_many_fields": (
+        "the row has {count} fields, the header {width}: a delimiter inside an unquoted value?"
+    ),
+    "too_few_fields": (
+        "the row has {count} fields, the header {width}; missing ones read as empty"
+    ),
+    "id_required": "id is required",
+    "id_duplicate": "id {value!r} is already used on line {first_line}",
+    "too_many_rows": "more than {limit} rows, the limit",
+    "parent_unknown": "parent {value!r} is not the id of any row",
+    "parent_cycle": "parents form a cycle: {chain} -> {start}",
+    "csv_unreadable": "unreadable CSV ({detail}); an unclosed quote?",
+    "no_header": "the file is empty: expected a header line with an 'id' column",
+    # CycloneDX
+    "bom_format": "bomFormat must be 'CycloneDX'",
+    "cyclonedx_old": "CycloneDX {version} is older than 1.4; read as 1.4",
+    "cyclonedx_unsupported": "specVersion {version!r} is not supported; expected 1.4, 1.5 or 1.6",
+    "no_bom_ref": "no bom-ref; generated the id {generated}",
+    "repeats_root": "repeats metadata.component; read once",
+    "bom_ref_duplicate": "bom-ref {value!r} is already used at {first_at}",
+    "name_required": "a component needs a name",
+    "no_type": "no component type; kind set to other",
+    "unknown_type": "unknown component type {value!r}; kind set to other",
+    "too_many_components": "more than {limit} components, the limit",
+    "no_components": (
+        "no components: a CycloneDX inventory needs metadata.component or components"
+    ),
+    # SPDX
+    "spdxid_required": "a package needs an SPDXID",
+    "spdxid_duplicate": "SPDXID {value!r} is already used at {first_at}",
+    "package_name_required": "a package needs a name",
+    "relationship_cycle": "relationships form a cycle ({chain}); parent of {closing} dropped",
+    "spdx_old": "{version} is older than SPDX-2.3; read as 2.3",
+    "spdx_unsupported": "spdxVersion {version!r} is not supported; expected SPDX-2.3",
+    "too_many_packages": "more than {limit} packages, the limit",
+    "no_packages": "no packages: an SPDX inventory lists its packages",
+}
+
+# Why a file is not text or not an inventory (the `hint` of not_text / not_inventory), and why
+# a CPE or purl is not one (the `reason` of bad_identifier / identifier_ignored).
+HINTS: dict[str, str] = {
+    "binary": "it holds binary data, or text in another encoding",
+    "gzip": "a gzip archive; decompress it first",
+    "zip": "a ZIP archive (an Excel .xlsx workbook?); save the sheet as CSV",
+    "xls": "an Excel .xls workbook; save the sheet as CSV",
+    "pdf": "a PDF document, not an inventory",
+    "cyclonedx_xml": "CycloneDX XML; only CycloneDX JSON is read, export the SBOM as JSON",
+    "spdx_xml": "SPDX RDF/XML; only SPDX JSON is read, export the SBOM as JSON",
+    "xml": "XML or HTML, not an inventory",
+    "spdx_tag_value": "SPDX tag-value; only SPDX JSON is read, convert it (e.g. with pyspdxtools)",
+    "spdx3": "SPDX 3 JSON-LD; only SPDX 2.3 JSON is read",
+    "json_unknown": "JSON that is neither CycloneDX (no bomFormat) nor SPDX (no spdxVersion)",
+}
+REASONS: dict[str, str] = {
+    "cpe_spaces": "a CPE name contains no spaces",
+    "cpe22_invalid": "not a CPE 2.2 URI (cpe:/part:vendor:product...)",
+    "cpe_prefix": "a CPE name starts with cpe:2.3: (or cpe:/ for CPE 2.2)",
+    "cpe23_components": "a CPE 2.3 name has 13 colon-separated components, this one has {count}",
+    "cpe_part": "CPE part {part!r} is not a, o, h, * or -",
+    "cpe_vendor_product": "a CPE 2.3 name needs a vendor and a product",
+    "purl_invalid": "not a valid package URL: {detail}",
+}
+
+Params = Mapping[str, object]
+
+
+def english(code: str, params: Params) -> str:
+    """The English message of a code (what the command line prints and the API returns)."""
+    values = dict(params)
+    if "hint" in values:
+        values["hint"] = HINTS.get(str(values["hint"]), str(values["hint"]))
+    if "reason" in values:
+        values["reason_text"] = REASONS.get(str(values["reason"]), str(values["reason"])).format(
+            **values
+        )
+    return MESSAGES[code].format(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class InventoryProblem(InputError):
+    """An InputError that also says what it is: `code` and `params` (JSON values) for gettext."""
+
+    code: str = ""
+    params: Params = field(default_factory=dict, hash=False, compare=False)
 
 
 @dataclass(slots=True)
 class Problems:
-    """Collects errors and warnings for one file, stopping the listing at `max_errors`."""
+    """Collects errors and warnings for one file, listing at most `max_errors` of each.
+
+    Errors past the cap are still counted: `result()` ends the list with one `more_errors`
+    entry saying how many were left out, so a person knows the size of the job.
+    """
 
     file: str
     max_errors: int = 200
     errors: list[InputError] = field(default_factory=list)
     warnings: list[InputError] = field(default_factory=list)
+    unlisted: int = 0
 
     @property
     def full(self) -> bool:
@@ -69,29 +221,91 @@ class Problems:
 
     def error(
         self,
-        message: str,
+        code: str,
         *,
         line: int | None = None,
         field: str | None = None,
         record: str | None = None,
+        **params: object,
     ) -> None:
-        if len(self.errors) < self.max_errors:
-            self.errors.append(InputError(self.file, message, line, field, record))
-        if len(self.errors) == self.max_errors and not self.errors[-1].message.startswith("more"):
-            self.errors.append(
-                InputError(self.file, f"more than {self.max_errors} errors; stopped listing them")
-            )
+        if self.full:
+            self.unlisted += 1
+            return
+        self.errors.append(
+            InventoryProblem(self.file, english(code, params), line, field, record, code, params)
+        )
 
     def warn(
         self,
-        message: str,
+        code: str,
         *,
         line: int | None = None,
         field: str | None = None,
         record: str | None = None,
+        **params: object,
     ) -> None:
         if len(self.warnings) < self.max_errors:
-            self.warnings.append(InputError(self.file, message, line, field, record))
+            self.warnings.append(
+                InventoryProblem(
+                    self.file, english(code, params), line, field, record, code, params
+                )
+            )
+
+    def result(self, assets: list[AssetRecord]) -> InventoryResult:
+        errors = list(self.errors)
+        if self.unlisted:
+            params = {"count": self.unlisted}
+            errors.append(
+                InventoryProblem(
+                    self.file,
+                    english("more_errors", params),
+                    code="more_errors",
+                    params=params,
+                )
+            )
+        return InventoryResult(assets, errors, list(self.warnings))
+
+
+def check_defaults(defaults: AssetDefaults, problems: Problems, limits: InventoryLimits) -> bool:
+    """False (with errors naming the field) when the caller's defaults are not valid values."""
+    valid = True
+    for column, value, allowed in (
+        ("criticality", defaults.criticality, CRITICALITIES),
+        ("exposure", defaults.exposure, EXPOSURES),
+    ):
+        if value is not None and value not in allowed:
+            problems.error(
+                "unknown_value",
+                field=column,
+                column=column,
+                value=value,
+                allowed=", ".join(allowed),
+            )
+            valid = False
+    if len(defaults.location) > limits.max_location_chars:
+        problems.error(
+            "too_long",
+            field="location",
+            length=len(defaults.location),
+            limit=limits.max_location_chars,
+        )
+        valid = False
+    elif control_characters(defaults.location):
+        problems.error("control_characters", field="location")
+        valid = False
+    return valid
+
+
+def apply_defaults(record: AssetRecord, defaults: AssetDefaults | None) -> AssetRecord:
+    """The record with the defaults filling what it leaves unknown."""
+    if defaults is None:
+        return record
+    return replace(
+        record,
+        criticality=record.criticality or defaults.criticality,
+        exposure=record.exposure or defaults.exposure,
+        location=record.location or defaults.location,
+    )
 
 
 def display_name(path: str | Path, name: str | None) -> str:
@@ -135,37 +349,54 @@ def _split_unescaped_colons(value: str) -> list[str]:
     return parts
 
 
-def check_cpe(value: str) -> str | None:
-    """A light syntactic check of a CPE name; the reason it is not one, or None when it looks valid.
+def cpe_problem(value: str) -> tuple[str, dict[str, object]] | None:
+    """A light syntactic check of a CPE name: (reason code, params), or None when it looks valid.
 
     CPE 2.3 formatted strings need 13 colon-separated components (`\\:` escapes honoured), a
     part among a/o/h/*/- and a vendor and product; CPE 2.2 URIs start `cpe:/`. Full parsing and
     matching happen in vigie.engines.cpe.
     """
     if any(c.isspace() for c in value):
-        return "a CPE name contains no spaces"
+        return "cpe_spaces", {}
     lowered = value.lower()
     if lowered.startswith("cpe:/"):
-        return None if _CPE22.match(value) else "not a CPE 2.2 URI (cpe:/part:vendor:product...)"
+        return None if _CPE22.match(value) else ("cpe22_invalid", {})
     if not lowered.startswith("cpe:2.3:"):
-        return "a CPE name starts with cpe:2.3: (or cpe:/ for CPE 2.2)"
+        return "cpe_prefix", {}
     parts = _split_unescaped_colons(value)
     if len(parts) != 13:
-        return f"a CPE 2.3 name has 13 colon-separated components, this one has {len(parts)}"
+        return "cpe23_components", {"count": len(parts)}
     if parts[2].lower() not in _CPE23_PART:
-        return f"CPE part {parts[2]!r} is not a, o, h, * or -"
+        return "cpe_part", {"part": parts[2]}
     if not parts[3] or not parts[4]:
-        return "a CPE 2.3 name needs a vendor and a product"
+        return "cpe_vendor_product", {}
     return None
 
 
-def check_purl(value: str) -> str | None:
-    """The reason `value` is not a valid package URL (per packageurl-python), or None."""
+def purl_problem(value: str) -> tuple[str, dict[str, object]] | None:
+    """Why `value` is not a valid package URL (per packageurl-python), or None."""
     try:
         PackageURL.from_string(value)
     except ValueError as exc:
-        return f"not a valid package URL: {exc}"
+        return "purl_invalid", {"detail": str(exc)}
     return None
+
+
+def reason_text(problem: tuple[str, dict[str, object]] | None) -> str | None:
+    if problem is None:
+        return None
+    code, params = problem
+    return REASONS[code].format(**params)
+
+
+def check_cpe(value: str) -> str | None:
+    """The reason (English) `value` is not a CPE name, or None when it looks valid."""
+    return reason_text(cpe_problem(value))
+
+
+def check_purl(value: str) -> str | None:
+    """The reason (English) `value` is not a valid package URL, or None."""
+    return reason_text(purl_problem(value))
 
 
 # C0 and C1 controls except tab, and the bidirectional embeddings, overrides and isolates.
@@ -187,6 +418,46 @@ def control_characters(value: str) -> bool:
     inventories have no use for them, nor for newlines inside a name.
     """
     return _CONTROL.search(value) is not None
+
+
+# C0 controls that no text file of ours holds (tab, line feed, carriage return, form feed and
+# the DOS end-of-file mark do appear in old exports), DEL, and the five bytes Windows-1252
+# leaves undefined.
+_NOT_TEXT_BYTES = bytes(
+    [b for b in range(0x20) if b not in (0x09, 0x0A, 0x0C, 0x0D, 0x1A)]
+    + [0x7F, 0x81, 0x8D, 0x8F, 0x90, 0x9D]
+)
+_MAX_HIGH_SHARE = 0.3
+
+
+def binary_content(head: bytes, *, complete: bool) -> bool:
+    """True when `head` (the first bytes of a file; all of it when `complete`) is not text in an
+    encoding we read: UTF-16 with a byte order mark, UTF-8, or Windows-1252 (Latin-1).
+
+    UTF-8 and UTF-16 are recognised by decoding. Every byte sequence is Windows-1252 or nearly,
+    so an 8-bit file counts as text only when it holds no control byte and no more than 30 % of
+    bytes above 127 (accented letters in a French inventory: a few percent; random or
+    compressed data: half). The test is the same whatever the file's size, so random bytes get
+    the same verdict at 10 bytes as at 100 KiB.
+    """
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            codecs.getincrementaldecoder("utf-16")().decode(head, final=complete)
+        except UnicodeDecodeError:
+            return True
+        return False
+    if b"\x00" in head:
+        return True
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=complete)
+    except UnicodeDecodeError:
+        pass
+    else:
+        return False  # UTF-8 text; stray control characters are reported per cell
+    if len(head.translate(None, _NOT_TEXT_BYTES)) != len(head):
+        return True
+    high = sum(1 for byte in head if byte >= 0x80)
+    return high > _MAX_HIGH_SHARE * len(head)
 
 
 def find_parent_cycles(parents: dict[str, str | None]) -> list[list[str]]:
@@ -214,10 +485,10 @@ def check_size(path: Path, problems: Problems, limits: InventoryLimits) -> bool:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        problems.error(f"cannot read the file: {exc.strerror}")
+        problems.error("read_failed", reason=exc.strerror)
         return False
     if size > limits.max_bytes:
-        problems.error(f"{size} bytes; the limit is {limits.max_bytes}")
+        problems.error("too_large", size=size, limit=limits.max_bytes)
         return False
     return True
 
@@ -256,10 +527,10 @@ def load_json(path: Path, problems: Problems, limits: InventoryLimits) -> tuple[
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        problems.error(f"cannot read the file: {exc.strerror}")
+        problems.error("read_failed", reason=exc.strerror)
         return None, b""
     try:
         return orjson.loads(raw), raw
     except orjson.JSONDecodeError as exc:
-        problems.error(f"not valid JSON: {exc.msg} (column {exc.colno})", line=exc.lineno)
+        problems.error("not_json", line=exc.lineno, reason=exc.msg, column=exc.colno)
         return None, raw

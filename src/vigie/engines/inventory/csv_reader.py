@@ -10,7 +10,8 @@ What real files bring, and what we do:
 
 * Encodings: UTF-8 with or without BOM; UTF-16 with BOM (Excel "Unicode text"); anything else
   that is not UTF-8 is read as Windows-1252 with a warning naming the first line that is not
-  UTF-8 (French Excel's default), and refused when even that fails.
+  UTF-8 (French Excel's default), and refused as "not a CSV text file" when it is not text
+  (control bytes, mostly non-ASCII: common.binary_content) or even that fails.
 * Delimiter: `,`, `;` (French Excel) or tab, chosen as the one that splits the header into the
   most known column names.
 * Windows or Unix line endings; quoted fields spanning lines: `line` is always the physical line
@@ -20,6 +21,8 @@ What real files bring, and what we do:
   bidirectional overrides are errors; a cell over `max_field_chars` is an error.
 * Size: the file is streamed; more than `max_rows` rows is an error and reading stops; files over
   `max_bytes` are refused before reading.
+* Every problem of a row is reported, each with its column: a row without an id still has its
+  other cells checked.
 """
 
 from __future__ import annotations
@@ -32,15 +35,19 @@ from vigie.engines.inventory.common import (
     ASSET_KINDS,
     CRITICALITIES,
     EXPOSURES,
+    AssetDefaults,
     InventoryLimits,
     InventoryResult,
     Problems,
-    check_cpe,
-    check_purl,
+    apply_defaults,
+    binary_content,
+    check_defaults,
     check_size,
     control_characters,
+    cpe_problem,
     display_name,
     find_parent_cycles,
+    purl_problem,
     single_line,
     split_identifiers,
 )
@@ -63,6 +70,7 @@ COLUMNS: tuple[str, ...] = (
 _DELIMITERS = (",", ";", "\t")
 _FORMULA_START = ("=", "+", "-", "@")
 _CHUNK = 1 << 20
+_HEAD = 64 * 1024  # as much as the loader looks at to tell text from binary
 
 
 def _first_bad_utf8_line(path: Path) -> int | None:
@@ -97,22 +105,21 @@ def _decodes_as(path: Path, encoding: str) -> bool:
 
 def _choose_encoding(path: Path, problems: Problems) -> str | None:
     with path.open("rb") as handle:
-        head = handle.read(4)
+        head = handle.read(_HEAD + 1)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         if _decodes_as(path, "utf-16"):
             return "utf-16"
-        problems.error("starts with a UTF-16 byte order mark but is not valid UTF-16")
+        problems.error("not_text", hint="binary")
         return None
     bad_line = _first_bad_utf8_line(path)
     if bad_line is None:
         return "utf-8-sig"
-    if _decodes_as(path, "cp1252"):
-        problems.warn(
-            "not valid UTF-8 (first at this line); read as Windows-1252: check accented letters",
-            line=bad_line,
-        )
+    if not binary_content(head[:_HEAD], complete=len(head) <= _HEAD) and _decodes_as(
+        path, "cp1252"
+    ):
+        problems.warn("cp1252_fallback", line=bad_line)
         return "cp1252"
-    problems.error("neither UTF-8 nor Windows-1252 text; save the file as CSV UTF-8", line=bad_line)
+    problems.error("not_text", line=bad_line, hint="binary")
     return None
 
 
@@ -127,9 +134,12 @@ def _choose_delimiter(header_line: str) -> str:
 class _CsvInventory:
     """State of one read: header mapping, ids seen, records."""
 
-    def __init__(self, problems: Problems, limits: InventoryLimits) -> None:
+    def __init__(
+        self, problems: Problems, limits: InventoryLimits, defaults: AssetDefaults | None
+    ) -> None:
         self.problems = problems
         self.limits = limits
+        self.defaults = defaults
         self.columns: dict[str, int] = {}
         self.width = 0
         self.assets: list[AssetRecord] = []
@@ -141,26 +151,20 @@ class _CsvInventory:
         extra: list[str] = []
         for index, column in enumerate(names):
             if column in self.columns:
-                self.problems.error(
-                    f"column {column!r} appears twice in the header", line=line, field=column
-                )
+                self.problems.error("column_twice", line=line, field=column, column=column)
             elif column in COLUMNS:
                 self.columns[column] = index
             elif column:
                 extra.append(cells[index].strip())
         if extra:
-            self.problems.warn(f"columns ignored: {', '.join(extra)}", line=line)
+            self.problems.warn("columns_ignored", line=line, columns=", ".join(extra))
         if "id" not in self.columns:
             expected = ",".join(COLUMNS)
-            self.problems.error(
-                f"the header has no 'id' column; expected the columns {expected}",
-                line=line,
-                field="id",
-            )
+            self.problems.error("no_id_column", line=line, field="id", expected=expected)
             return False
         missing = [c for c in COLUMNS if c not in self.columns]
         if missing:
-            self.problems.warn(f"columns absent, read as empty: {', '.join(missing)}", line=line)
+            self.problems.warn("columns_absent", line=line, columns=", ".join(missing))
         return True
 
     def _cell(self, line: int, row: list[str], column: str, record: str | None) -> str:
@@ -170,31 +174,23 @@ class _CsvInventory:
         value = single_line(row[index].strip())
         if len(value) > self.limits.max_field_chars:
             self.problems.error(
-                f"{len(value)} characters long; the limit is {self.limits.max_field_chars}",
+                "too_long",
                 line=line,
                 field=column,
                 record=record,
+                length=len(value),
+                limit=self.limits.max_field_chars,
             )
             return ""
         if control_characters(value):
-            self.problems.error(
-                "contains control characters or bidirectional overrides",
-                line=line,
-                field=column,
-                record=record,
-            )
+            self.problems.error("control_characters", line=line, field=column, record=record)
             return ""
         if value.startswith(_FORMULA_START) and column not in ("version",):
-            self.problems.warn(
-                "starts like a spreadsheet formula; kept as plain text",
-                line=line,
-                field=column,
-                record=record,
-            )
+            self.problems.warn("formula", line=line, field=column, record=record)
         return value
 
     def _enumeration(
-        self, line: int, value: str, column: str, allowed: tuple[str, ...], record: str
+        self, line: int, value: str, column: str, allowed: tuple[str, ...], record: str | None
     ) -> str | None:
         if not value:
             return None
@@ -202,22 +198,32 @@ class _CsvInventory:
         if lowered in allowed:
             return lowered
         self.problems.error(
-            f"unknown {column} {value!r}; allowed: {', '.join(allowed)}",
+            "unknown_value",
             line=line,
             field=column,
             record=record,
+            column=column,
+            value=value,
+            allowed=", ".join(allowed),
         )
         return None
 
     def _identifiers(
-        self, line: int, value: str, column: str, record: str, check: object
+        self, line: int, value: str, column: str, record: str | None
     ) -> tuple[str, ...]:
         found: list[str] = []
         for identifier in split_identifiers(value):
-            reason = check_cpe(identifier) if check == "cpe" else check_purl(identifier)
-            if reason is not None:
+            problem = cpe_problem(identifier) if column == "cpe" else purl_problem(identifier)
+            if problem is not None:
+                reason, params = problem
                 self.problems.error(
-                    f"{identifier!r}: {reason}", line=line, field=column, record=record
+                    "bad_identifier",
+                    line=line,
+                    field=column,
+                    record=record,
+                    value=identifier,
+                    reason=reason,
+                    **params,
                 )
             else:
                 found.append(identifier)
@@ -225,53 +231,62 @@ class _CsvInventory:
 
     def read_row(self, line: int, row: list[str]) -> None:
         if len(row) > self.width:
-            self.problems.error(
-                f"the row has {len(row)} fields, the header {self.width}: a delimiter inside an "
-                "unquoted value?",
-                line=line,
-            )
+            # Cells no longer line up with columns: checking them would name the wrong ones.
+            self.problems.error("too_many_fields", line=line, count=len(row), width=self.width)
             return
         if len(row) < self.width:
-            self.problems.warn(
-                f"the row has {len(row)} fields, the header {self.width}; missing ones read as "
-                "empty",
-                line=line,
-            )
+            self.problems.warn("too_few_fields", line=line, count=len(row), width=self.width)
         raw_id = self._cell(line, row, "id", None)
+        record: str | None = raw_id or None
+        keep = True
         if not raw_id:
-            self.problems.error("id is required", line=line, field="id")
-            return
-        if raw_id in self.id_lines:
+            index = self.columns["id"]
+            if index >= len(row) or not row[index].strip():  # else _cell said what is wrong
+                self.problems.error("id_required", line=line, field="id")
+            keep = False
+        elif raw_id in self.id_lines:
             self.problems.error(
-                f"id {raw_id!r} is already used on line {self.id_lines[raw_id]}",
+                "id_duplicate",
                 line=line,
                 field="id",
                 record=raw_id,
+                value=raw_id,
+                first_line=self.id_lines[raw_id],
             )
-            return
-        self.id_lines[raw_id] = line
-        cell = {c: self._cell(line, row, c, raw_id) for c in COLUMNS if c != "id"}
-        kind = self._enumeration(line, cell["kind"], "kind", ASSET_KINDS, raw_id) or "other"
+            keep = False
+        else:
+            self.id_lines[raw_id] = line
+        # The other cells are checked even when the row cannot be kept, so that one upload
+        # lists every problem of the row, not one per attempt.
+        cell = {c: self._cell(line, row, c, record) for c in COLUMNS if c != "id"}
+        kind = self._enumeration(line, cell["kind"], "kind", ASSET_KINDS, record) or "other"
         criticality = self._enumeration(
-            line, cell["criticality"], "criticality", CRITICALITIES, raw_id
+            line, cell["criticality"], "criticality", CRITICALITIES, record
         )
-        exposure = self._enumeration(line, cell["exposure"], "exposure", EXPOSURES, raw_id)
+        exposure = self._enumeration(line, cell["exposure"], "exposure", EXPOSURES, record)
+        cpes = self._identifiers(line, cell["cpe"], "cpe", record)
+        purls = self._identifiers(line, cell["purl"], "purl", record)
+        if not keep:
+            return
         name = cell["name"] or " ".join(p for p in (cell["vendor"], cell["product"]) if p)
         self.assets.append(
-            AssetRecord(
-                id=raw_id,
-                name=name or raw_id,
-                kind=kind,
-                vendor=cell["vendor"],
-                product=cell["product"],
-                version=cell["version"],
-                cpes=self._identifiers(line, cell["cpe"], "cpe", raw_id, "cpe"),
-                purls=self._identifiers(line, cell["purl"], "purl", raw_id, "purl"),
-                parent=cell["parent"] or None,
-                criticality=criticality,
-                exposure=exposure,
-                location=cell["location"],
-                line=line,
+            apply_defaults(
+                AssetRecord(
+                    id=raw_id,
+                    name=name or raw_id,
+                    kind=kind,
+                    vendor=cell["vendor"],
+                    product=cell["product"],
+                    version=cell["version"],
+                    cpes=cpes,
+                    purls=purls,
+                    parent=cell["parent"] or None,
+                    criticality=criticality,
+                    exposure=exposure,
+                    location=cell["location"],
+                    line=line,
+                ),
+                self.defaults,
             )
         )
 
@@ -280,42 +295,55 @@ class _CsvInventory:
         for asset in self.assets:
             if asset.parent is not None and asset.parent not in parents:
                 self.problems.error(
-                    f"parent {asset.parent!r} is not the id of any row",
+                    "parent_unknown",
                     line=asset.line,
                     field="parent",
                     record=asset.id,
+                    value=asset.parent,
                 )
         for cycle in find_parent_cycles(parents):
             chain = " -> ".join(f"{node} (line {self.id_lines[node]})" for node in cycle)
             self.problems.error(
-                f"parents form a cycle: {chain} -> {cycle[0]}",
+                "parent_cycle",
                 line=self.id_lines[cycle[0]],
                 field="parent",
                 record=cycle[0],
+                chain=chain,
+                start=cycle[0],
+                cycle=[[node, self.id_lines[node]] for node in cycle],
             )
 
 
 def read_csv_inventory(
-    path: str | Path, *, name: str | None = None, limits: InventoryLimits | None = None
+    path: str | Path,
+    *,
+    name: str | None = None,
+    limits: InventoryLimits | None = None,
+    defaults: AssetDefaults | None = None,
 ) -> InventoryResult:
-    """Read an inventory CSV. `name` is how errors call the file (default: the path)."""
+    """Read an inventory CSV. `name` is how errors call the file (default: the path);
+    `defaults` fill the criticality, exposure and location of rows that leave them empty."""
     limits = limits or InventoryLimits()
     path = Path(path)
     problems = Problems(display_name(path, name), limits.max_errors)
+    if defaults is not None and not check_defaults(defaults, problems, limits):
+        return problems.result([])
     if not check_size(path, problems, limits):
-        return InventoryResult([], problems.errors, problems.warnings)
+        return problems.result([])
     try:
-        return _read(path, problems, limits)
+        return _read(path, problems, limits, defaults)
     except OSError as exc:
-        problems.error(f"cannot read the file: {exc.strerror}")
-        return InventoryResult([], problems.errors, problems.warnings)
+        problems.error("read_failed", reason=exc.strerror)
+        return problems.result([])
 
 
-def _read(path: Path, problems: Problems, limits: InventoryLimits) -> InventoryResult:
+def _read(
+    path: Path, problems: Problems, limits: InventoryLimits, defaults: AssetDefaults | None
+) -> InventoryResult:
     encoding = _choose_encoding(path, problems)
     if encoding is None:
-        return InventoryResult([], problems.errors, problems.warnings)
-    inventory = _CsvInventory(problems, limits)
+        return problems.result([])
+    inventory = _CsvInventory(problems, limits, defaults)
     with path.open("r", encoding=encoding, newline="") as handle:
         delimiter = _choose_delimiter(handle.readline())
         handle.seek(0)
@@ -335,16 +363,14 @@ def _read(path: Path, problems: Problems, limits: InventoryLimits) -> InventoryR
                     continue
                 count += 1
                 if count > limits.max_rows:
-                    problems.error(f"more than {limits.max_rows} rows, the limit", line=line)
+                    problems.error("too_many_rows", line=line, limit=limits.max_rows)
                     break
+                # Past the listing cap, rows are still read so that errors are counted.
                 inventory.read_row(line, row)
-                if problems.full:
-                    break
         except csv.Error as exc:
             # The csv module's own cell limit (128 KiB) is reached by an unclosed quote.
-            problems.error(f"unreadable CSV ({exc}); an unclosed quote?", line=previous_end + 1)
+            problems.error("csv_unreadable", line=previous_end + 1, detail=str(exc))
         if not header_seen:
-            problems.error("the file is empty: expected a header line with an 'id' column")
-    if not problems.full:
-        inventory.check_parents()
-    return InventoryResult(inventory.assets, problems.errors, problems.warnings)
+            problems.error("no_header")
+    inventory.check_parents()
+    return problems.result(inventory.assets)

@@ -23,7 +23,8 @@ Mapping to AssetRecord:
   becomes `medical-device` when the caller says so (`root_kind=`, e.g. an upload form's
   "this SBOM describes a medical device"), and any component can set its own kind, criticality,
   exposure or location with the properties `vigie:kind`, `vigie:criticality`, `vigie:exposure`,
-  `vigie:location`.
+  `vigie:location`; the caller's `defaults` (the upload form's care unit, criticality and
+  exposure for the whole SBOM) fill what a component leaves unset.
 * An invalid `cpe` or `purl` is dropped with a warning, not an error: the rest of the component
   is still worth matching by name.
 """
@@ -38,15 +39,18 @@ from vigie.engines.inventory.common import (
     ASSET_KINDS,
     CRITICALITIES,
     EXPOSURES,
+    AssetDefaults,
     InventoryLimits,
     InventoryResult,
     LineLocator,
     Problems,
-    check_cpe,
-    check_purl,
+    apply_defaults,
+    check_defaults,
     control_characters,
+    cpe_problem,
     display_name,
     load_json,
+    purl_problem,
     single_line,
 )
 from vigie.engines.records import AssetRecord
@@ -84,12 +88,18 @@ class _Pending:
 
 class _CycloneDxReader:
     def __init__(
-        self, problems: Problems, limits: InventoryLimits, raw: bytes, root_kind: str | None
+        self,
+        problems: Problems,
+        limits: InventoryLimits,
+        raw: bytes,
+        root_kind: str | None,
+        defaults: AssetDefaults | None,
     ) -> None:
         self.problems = problems
         self.limits = limits
         self.lines = LineLocator(raw)
         self.root_kind = root_kind
+        self.defaults = defaults
         self.assets: list[AssetRecord] = []
         self.pointers: dict[str, str] = {}  # id -> JSON pointer of its first occurrence
         self.root_id: str | None = None
@@ -99,18 +109,32 @@ class _CycloneDxReader:
     # -- reporting --------------------------------------------------------------------------
 
     def error(
-        self, message: str, pointer: str, record: str | None, value: str | None = None
+        self,
+        code: str,
+        pointer: str,
+        record: str | None,
+        value: str | None = None,
+        **params: object,
     ) -> None:
-        if not self.problems.full:
-            line = self.lines.line(record, value)
-            self.problems.error(message, line=line, field=pointer, record=record)
+        if value is not None:
+            params["value"] = value
+        # Past the listing cap the error is only counted: no need to search for its line.
+        line = None if self.problems.full else self.lines.line(record, value)
+        self.problems.error(code, line=line, field=pointer, record=record, **params)
 
     def warn(
-        self, message: str, pointer: str, record: str | None, value: str | None = None
+        self,
+        code: str,
+        pointer: str,
+        record: str | None,
+        value: str | None = None,
+        **params: object,
     ) -> None:
+        if value is not None:
+            params["value"] = value
         if len(self.problems.warnings) < self.problems.max_errors:
             line = self.lines.line(record, value)
-            self.problems.warn(message, line=line, field=pointer, record=record)
+            self.problems.warn(code, line=line, field=pointer, record=record, **params)
 
     # -- fields -----------------------------------------------------------------------------
 
@@ -119,22 +143,20 @@ class _CycloneDxReader:
         if value is None:
             return ""
         if not isinstance(value, str):
-            self.warn(f"expected a string, found {type(value).__name__}; ignored", pointer, record)
+            self.warn("not_string", pointer, record, found=type(value).__name__)
             return ""
         value = single_line(value.strip())
         if len(value) > self.limits.max_field_chars:
             self.error(
-                f"{len(value)} characters long; the limit is {self.limits.max_field_chars}",
+                "too_long",
                 f"{pointer}/{key}",
                 record,
+                length=len(value),
+                limit=self.limits.max_field_chars,
             )
             return ""
         if control_characters(value):
-            self.error(
-                "contains control characters or bidirectional overrides",
-                f"{pointer}/{key}",
-                record,
-            )
+            self.error("control_characters", f"{pointer}/{key}", record)
             return ""
         return value
 
@@ -171,10 +193,12 @@ class _CycloneDxReader:
             allowed = _OWN_PROPERTIES.get(key)
             if allowed is not None and value.lower() not in allowed:
                 self.error(
-                    f"unknown {key} {value!r}; allowed: {', '.join(allowed)}",
+                    "unknown_value",
                     f"{where}/value",
                     record,
                     value,
+                    column=key,
+                    allowed=", ".join(allowed),
                 )
                 continue
             found[key] = value.lower() if allowed is not None else value
@@ -194,7 +218,7 @@ class _CycloneDxReader:
         occurrence = self.generated.get(digest, 0)
         self.generated[digest] = occurrence + 1
         generated = f"cdx-{digest}" + (f"-{occurrence}" if occurrence else "")
-        self.warn(f"no bom-ref; generated the id {generated}", pointer, None)
+        self.warn("no_bom_ref", pointer, None, generated=generated)
         return generated
 
     # -- components -------------------------------------------------------------------------
@@ -202,45 +226,46 @@ class _CycloneDxReader:
     def read_component(self, pending: _Pending, is_root: bool) -> list[_Pending]:
         component, pointer = pending.component, pending.pointer
         if not isinstance(component, dict):
-            self.error("a component must be a JSON object", pointer, None)
+            self.error("component_not_object", pointer, None)
             return []
         record_id = self.identifier(component, pointer, pending.parent)
         children = self.children(component, pointer, record_id)
         if record_id in self.pointers:
             if record_id == self.root_id:
-                self.warn("repeats metadata.component; read once", pointer, record_id, record_id)
+                self.warn("repeats_root", pointer, record_id, record_id)
                 return [_Pending(c.component, c.pointer, self.root_id) for c in children]
             self.error(
-                f"bom-ref {record_id!r} is already used at {self.pointers[record_id]}",
+                "bom_ref_duplicate",
                 f"{pointer}/bom-ref",
                 record_id,
+                record_id,
+                first_at=self.pointers[record_id],
             )
             return children
         self.pointers[record_id] = pointer
         name = self.text(component, "name", pointer, record_id)
         if not name:
-            self.error("a component needs a name", f"{pointer}/name", record_id)
+            self.error("name_required", f"{pointer}/name", record_id)
             return children
         group = self.text(component, "group", pointer, record_id)
         kind = self.kind(component, pointer, record_id, is_root)
         own = self.properties(component, pointer, record_id)
         vendor = self.vendor(component, pointer, record_id) or (self.root_vendor if is_root else "")
-        self.assets.append(
-            AssetRecord(
-                id=record_id,
-                name=f"{group}/{name}" if group and group != vendor else name,
-                kind=own.get("vigie:kind", kind),
-                vendor=vendor,
-                product=name,
-                version=self.text(component, "version", pointer, record_id),
-                cpes=self.identifiers(component, "cpe", pointer, record_id),
-                purls=self.identifiers(component, "purl", pointer, record_id),
-                parent=pending.parent,
-                criticality=own.get("vigie:criticality"),
-                exposure=own.get("vigie:exposure"),
-                location=own.get("vigie:location", ""),
-            )
+        record = AssetRecord(
+            id=record_id,
+            name=f"{group}/{name}" if group and group != vendor else name,
+            kind=own.get("vigie:kind", kind),
+            vendor=vendor,
+            product=name,
+            version=self.text(component, "version", pointer, record_id),
+            cpes=self.identifiers(component, "cpe", pointer, record_id),
+            purls=self.identifiers(component, "purl", pointer, record_id),
+            parent=pending.parent,
+            criticality=own.get("vigie:criticality"),
+            exposure=own.get("vigie:exposure"),
+            location=own.get("vigie:location", ""),
         )
+        self.assets.append(apply_defaults(record, self.defaults))
         return children
 
     def children(
@@ -250,7 +275,7 @@ class _CycloneDxReader:
         if nested is None:
             return []
         if not isinstance(nested, list):
-            self.error("components must be a list", f"{pointer}/components", record_id)
+            self.error("not_list", f"{pointer}/components", record_id, what="components")
             return []
         return [
             _Pending(child, f"{pointer}/components/{i}", record_id)
@@ -264,16 +289,11 @@ class _CycloneDxReader:
         if is_root and self.root_kind:
             return self.root_kind
         if not isinstance(declared, str) or not declared:
-            self.warn("no component type; kind set to other", f"{pointer}/type", record_id)
+            self.warn("no_type", f"{pointer}/type", record_id)
             return "other"
         kind = KIND_BY_TYPE.get(declared.lower())
         if kind is None:
-            self.warn(
-                f"unknown component type {declared!r}; kind set to other",
-                f"{pointer}/type",
-                record_id,
-                declared,
-            )
+            self.warn("unknown_type", f"{pointer}/type", record_id, declared)
             return "other"
         return kind
 
@@ -283,9 +303,12 @@ class _CycloneDxReader:
         value = self.text(component, key, pointer, record_id)
         if not value:
             return ()
-        reason = check_cpe(value) if key == "cpe" else check_purl(value)
-        if reason is not None:
-            self.warn(f"{value!r} ignored: {reason}", f"{pointer}/{key}", record_id, value)
+        problem = cpe_problem(value) if key == "cpe" else purl_problem(value)
+        if problem is not None:
+            reason, params = problem
+            self.warn(
+                "identifier_ignored", f"{pointer}/{key}", record_id, value, reason=reason, **params
+            )
             return ()
         return (value,)
 
@@ -293,20 +316,16 @@ class _CycloneDxReader:
 
     def read(self, document: object) -> None:
         if not isinstance(document, dict):
-            self.error("a CycloneDX document is a JSON object", "", None)
+            self.error("cyclonedx_not_object", "", None)
             return
         if document.get("bomFormat") != "CycloneDX":
-            self.error("bomFormat must be 'CycloneDX'", "/bomFormat", None)
+            self.error("bom_format", "/bomFormat", None)
             return
         spec = document.get("specVersion")
         if spec in OLDER_SPECS:
-            self.warn(f"CycloneDX {spec} is older than 1.4; read as 1.4", "/specVersion", None)
+            self.warn("cyclonedx_old", "/specVersion", None, version=spec)
         elif spec not in SUPPORTED_SPECS:
-            self.error(
-                f"specVersion {spec!r} is not supported; expected 1.4, 1.5 or 1.6",
-                "/specVersion",
-                None,
-            )
+            self.error("cyclonedx_unsupported", "/specVersion", None, version=spec)
             return
         queue: list[_Pending] = []
         metadata = document.get("metadata")
@@ -324,7 +343,7 @@ class _CycloneDxReader:
                     self.root_id = self.assets[-1].id
         components = document.get("components")
         if components is not None and not isinstance(components, list):
-            self.error("components must be a list", "/components", None)
+            self.error("not_list", "/components", None, what="components")
             return
         queue += [
             _Pending(c, f"/components/{i}", self.root_id) for i, c in enumerate(components or [])
@@ -334,20 +353,12 @@ class _CycloneDxReader:
         index = 0
         while index < len(queue):
             if len(self.assets) >= self.limits.max_rows:
-                self.error(
-                    f"more than {self.limits.max_rows} components, the limit", "/components", None
-                )
+                self.error("too_many_components", "/components", None, limit=self.limits.max_rows)
                 return
             queue += self.read_component(queue[index], False)
             index += 1
-            if self.problems.full:
-                return
         if not self.assets and not self.problems.errors:
-            self.error(
-                "no components: a CycloneDX inventory needs metadata.component or components",
-                "/components",
-                None,
-            )
+            self.error("no_components", "/components", None)
 
 
 def read_cyclonedx_document(
@@ -357,16 +368,19 @@ def read_cyclonedx_document(
     *,
     limits: InventoryLimits | None = None,
     root_kind: str | None = None,
+    defaults: AssetDefaults | None = None,
 ) -> InventoryResult:
     """Read an already-parsed CycloneDX document (`raw` serves only to find error lines)."""
     limits = limits or InventoryLimits()
     problems = Problems(file, limits.max_errors)
     if root_kind is not None and root_kind not in ASSET_KINDS:
-        problems.error(f"root kind {root_kind!r} unknown; allowed: {', '.join(ASSET_KINDS)}")
-        return InventoryResult([], problems.errors, problems.warnings)
-    reader = _CycloneDxReader(problems, limits, raw, root_kind)
+        problems.error("root_kind_unknown", value=root_kind, allowed=", ".join(ASSET_KINDS))
+        return problems.result([])
+    if defaults is not None and not check_defaults(defaults, problems, limits):
+        return problems.result([])
+    reader = _CycloneDxReader(problems, limits, raw, root_kind, defaults)
     reader.read(document)
-    return InventoryResult(reader.assets, problems.errors, problems.warnings)
+    return problems.result(reader.assets)
 
 
 def read_cyclonedx(
@@ -375,6 +389,7 @@ def read_cyclonedx(
     name: str | None = None,
     limits: InventoryLimits | None = None,
     root_kind: str | None = None,
+    defaults: AssetDefaults | None = None,
 ) -> InventoryResult:
     """Read a CycloneDX JSON file. `root_kind` sets the kind of metadata.component."""
     limits = limits or InventoryLimits()
@@ -383,5 +398,7 @@ def read_cyclonedx(
     problems = Problems(file, limits.max_errors)
     document, raw = load_json(path, problems, limits)
     if document is None:
-        return InventoryResult([], problems.errors, problems.warnings)
-    return read_cyclonedx_document(document, raw, file, limits=limits, root_kind=root_kind)
+        return problems.result([])
+    return read_cyclonedx_document(
+        document, raw, file, limits=limits, root_kind=root_kind, defaults=defaults
+    )

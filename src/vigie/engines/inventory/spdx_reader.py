@@ -22,6 +22,8 @@ Mapping to AssetRecord:
   package is described, packages left without a parent get it as parent (as CycloneDX top-level
   components get metadata.component). Dependency graphs may loop: a link closing a cycle is
   dropped with a warning. Files, snippets and other documents' elements are not assets.
+* criticality, exposure, location: SPDX has no place for them; the caller's `defaults` (the
+  upload form's care unit, criticality and exposure for the whole SBOM) give every package's.
 """
 
 from __future__ import annotations
@@ -31,16 +33,19 @@ from pathlib import Path
 
 from vigie.engines.inventory.common import (
     ASSET_KINDS,
+    AssetDefaults,
     InventoryLimits,
     InventoryResult,
     LineLocator,
     Problems,
-    check_cpe,
-    check_purl,
+    apply_defaults,
+    check_defaults,
     control_characters,
+    cpe_problem,
     display_name,
     find_parent_cycles,
     load_json,
+    purl_problem,
     single_line,
 )
 from vigie.engines.records import AssetRecord
@@ -84,49 +89,67 @@ class _Package:
 
 class _SpdxReader:
     def __init__(
-        self, problems: Problems, limits: InventoryLimits, raw: bytes, root_kind: str | None
+        self,
+        problems: Problems,
+        limits: InventoryLimits,
+        raw: bytes,
+        root_kind: str | None,
+        defaults: AssetDefaults | None,
     ) -> None:
         self.problems = problems
         self.limits = limits
         self.lines = LineLocator(raw)
         self.root_kind = root_kind
+        self.defaults = defaults
         self.packages: dict[str, _Package] = {}
 
     def error(
-        self, message: str, pointer: str, record: str | None, value: str | None = None
+        self,
+        code: str,
+        pointer: str,
+        record: str | None,
+        value: str | None = None,
+        **params: object,
     ) -> None:
-        if not self.problems.full:
-            self.problems.error(
-                message, line=self.lines.line(record, value), field=pointer, record=record
-            )
+        if value is not None:
+            params["value"] = value
+        # Past the listing cap the error is only counted: no need to search for its line.
+        line = None if self.problems.full else self.lines.line(record, value)
+        self.problems.error(code, line=line, field=pointer, record=record, **params)
 
     def warn(
-        self, message: str, pointer: str, record: str | None, value: str | None = None
+        self,
+        code: str,
+        pointer: str,
+        record: str | None,
+        value: str | None = None,
+        **params: object,
     ) -> None:
+        if value is not None:
+            params["value"] = value
         if len(self.problems.warnings) < self.problems.max_errors:
-            self.problems.warn(
-                message, line=self.lines.line(record, value), field=pointer, record=record
-            )
+            line = self.lines.line(record, value)
+            self.problems.warn(code, line=line, field=pointer, record=record, **params)
 
     def text(self, holder: dict[str, object], key: str, pointer: str, record: str | None) -> str:
         value = holder.get(key)
         if value is None:
             return ""
         if not isinstance(value, str):
-            self.warn(f"expected a string, found {type(value).__name__}; ignored", pointer, record)
+            self.warn("not_string", pointer, record, found=type(value).__name__)
             return ""
         value = single_line(value.strip())
         if len(value) > self.limits.max_field_chars:
             self.error(
-                f"{len(value)} characters long; the limit is {self.limits.max_field_chars}",
+                "too_long",
                 f"{pointer}/{key}",
                 record,
+                length=len(value),
+                limit=self.limits.max_field_chars,
             )
             return ""
         if control_characters(value):
-            self.error(
-                "contains control characters or bidirectional overrides", f"{pointer}/{key}", record
-            )
+            self.error("control_characters", f"{pointer}/{key}", record)
             return ""
         return value
 
@@ -165,10 +188,16 @@ class _SpdxReader:
             locator = self.text(ref, "referenceLocator", where, record)
             if not locator:
                 continue
-            reason = check_purl(locator) if ref_type == "purl" else check_cpe(locator)
-            if reason is not None:
+            problem = purl_problem(locator) if ref_type == "purl" else cpe_problem(locator)
+            if problem is not None:
+                reason, params = problem
                 self.warn(
-                    f"{locator!r} ignored: {reason}", f"{where}/referenceLocator", record, locator
+                    "identifier_ignored",
+                    f"{where}/referenceLocator",
+                    record,
+                    locator,
+                    reason=reason,
+                    **params,
                 )
             elif ref_type == "purl":
                 purls.append(locator)
@@ -178,22 +207,24 @@ class _SpdxReader:
 
     def read_package(self, package: object, pointer: str) -> None:
         if not isinstance(package, dict):
-            self.error("a package must be a JSON object", pointer, None)
+            self.error("package_not_object", pointer, None)
             return
         record = self.text(package, "SPDXID", pointer, None)
         if not record:
-            self.error("a package needs an SPDXID", f"{pointer}/SPDXID", None)
+            self.error("spdxid_required", f"{pointer}/SPDXID", None)
             return
         if record in self.packages:
             self.error(
-                f"SPDXID {record!r} is already used at {self.packages[record].pointer}",
+                "spdxid_duplicate",
                 f"{pointer}/SPDXID",
                 record,
+                value=record,
+                first_at=self.packages[record].pointer,
             )
             return
         name = self.text(package, "name", pointer, record)
         if not name:
-            self.error("a package needs a name", f"{pointer}/name", record)
+            self.error("package_name_required", f"{pointer}/name", record)
             return
         purpose = package.get("primaryPackagePurpose")
         kind = (
@@ -220,7 +251,7 @@ class _SpdxReader:
             described += [d for d in declared if isinstance(d, str) and d in self.packages]
         relationships = document.get("relationships")
         if relationships is not None and not isinstance(relationships, list):
-            self.error("relationships must be a list", "/relationships", None)
+            self.error("not_list", "/relationships", None, what="relationships")
             relationships = []
         for item in relationships or []:
             if not isinstance(item, dict):
@@ -256,9 +287,11 @@ class _SpdxReader:
         for cycle in find_parent_cycles(parents):
             closing = cycle[-1]
             self.warn(
-                f"relationships form a cycle ({' -> '.join(cycle)}); parent of {closing} dropped",
+                "relationship_cycle",
                 "/relationships",
                 closing,
+                chain=" -> ".join(cycle),
+                closing=closing,
             )
             parents[closing] = None
         if len(roots) == 1:
@@ -269,44 +302,41 @@ class _SpdxReader:
 
     def read(self, document: object) -> list[AssetRecord]:
         if not isinstance(document, dict):
-            self.error("an SPDX document is a JSON object", "", None)
+            self.error("spdx_not_object", "", None)
             return []
         version = document.get("spdxVersion")
         if version in OLDER_VERSIONS:
-            self.warn(f"{version} is older than SPDX-2.3; read as 2.3", "/spdxVersion", None)
+            self.warn("spdx_old", "/spdxVersion", None, version=version)
         elif version not in SUPPORTED_VERSIONS:
-            self.error(
-                f"spdxVersion {version!r} is not supported; expected SPDX-2.3", "/spdxVersion", None
-            )
+            self.error("spdx_unsupported", "/spdxVersion", None, version=version)
             return []
         packages = document.get("packages")
         if packages is not None and not isinstance(packages, list):
-            self.error("packages must be a list", "/packages", None)
+            self.error("not_list", "/packages", None, what="packages")
             return []
         for index, package in enumerate(packages or []):
             if len(self.packages) >= self.limits.max_rows:
-                self.error(
-                    f"more than {self.limits.max_rows} packages, the limit", "/packages", None
-                )
+                self.error("too_many_packages", "/packages", None, limit=self.limits.max_rows)
                 break
             self.read_package(package, f"/packages/{index}")
-            if self.problems.full:
-                return []
         if not self.packages and not self.problems.errors:
-            self.error("no packages: an SPDX inventory lists its packages", "/packages", None)
+            self.error("no_packages", "/packages", None)
             return []
         parents, roots = self.parents(document)
         return [
-            AssetRecord(
-                id=p.id,
-                name=p.name,
-                kind=self.root_kind if self.root_kind and p.id in roots else p.kind,
-                vendor=p.vendor,
-                product=p.name,
-                version=p.version,
-                cpes=p.cpes,
-                purls=p.purls,
-                parent=parents[p.id],
+            apply_defaults(
+                AssetRecord(
+                    id=p.id,
+                    name=p.name,
+                    kind=self.root_kind if self.root_kind and p.id in roots else p.kind,
+                    vendor=p.vendor,
+                    product=p.name,
+                    version=p.version,
+                    cpes=p.cpes,
+                    purls=p.purls,
+                    parent=parents[p.id],
+                ),
+                self.defaults,
             )
             for p in self.packages.values()
         ]
@@ -319,16 +349,19 @@ def read_spdx_document(
     *,
     limits: InventoryLimits | None = None,
     root_kind: str | None = None,
+    defaults: AssetDefaults | None = None,
 ) -> InventoryResult:
     """Read an already-parsed SPDX 2.3 JSON document (`raw` serves only to find error lines)."""
     limits = limits or InventoryLimits()
     problems = Problems(file, limits.max_errors)
     if root_kind is not None and root_kind not in ASSET_KINDS:
-        problems.error(f"root kind {root_kind!r} unknown; allowed: {', '.join(ASSET_KINDS)}")
-        return InventoryResult([], problems.errors, problems.warnings)
-    reader = _SpdxReader(problems, limits, raw, root_kind)
+        problems.error("root_kind_unknown", value=root_kind, allowed=", ".join(ASSET_KINDS))
+        return problems.result([])
+    if defaults is not None and not check_defaults(defaults, problems, limits):
+        return problems.result([])
+    reader = _SpdxReader(problems, limits, raw, root_kind, defaults)
     assets = reader.read(document)
-    return InventoryResult(assets, problems.errors, problems.warnings)
+    return problems.result(assets)
 
 
 def read_spdx(
@@ -337,6 +370,7 @@ def read_spdx(
     name: str | None = None,
     limits: InventoryLimits | None = None,
     root_kind: str | None = None,
+    defaults: AssetDefaults | None = None,
 ) -> InventoryResult:
     """Read an SPDX 2.3 JSON file. `root_kind` sets the kind of the described package(s)."""
     limits = limits or InventoryLimits()
@@ -345,5 +379,7 @@ def read_spdx(
     problems = Problems(file, limits.max_errors)
     document, raw = load_json(path, problems, limits)
     if document is None:
-        return InventoryResult([], problems.errors, problems.warnings)
-    return read_spdx_document(document, raw, file, limits=limits, root_kind=root_kind)
+        return problems.result([])
+    return read_spdx_document(
+        document, raw, file, limits=limits, root_kind=root_kind, defaults=defaults
+    )
