@@ -18,6 +18,14 @@ from vigie.tenancy.roles import OrgKind, Role
 pytest_plugins = ["tests.vulns.support"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: database ids repeat from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def centre(db: Any) -> Organisation:
     return Organisation.objects.create(

@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "vigie.accounts.middleware.TwoFactorMiddleware",
+    "vigie.accounts.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -291,6 +292,8 @@ VIGIE_CSAF_ROLIE_URLS = env_list("VIGIE_CSAF_ROLIE_URLS", [])
 VIGIE_CSAF_DIRECTORY_URLS = env_list("VIGIE_CSAF_DIRECTORY_URLS", [])
 VIGIE_FEED_REFRESH_MINUTES = env_int("VIGIE_FEED_REFRESH_MINUTES", 60, minimum=1)
 VIGIE_FEED_TIMEOUT_SECONDS = env_int("VIGIE_FEED_TIMEOUT_SECONDS", 60, minimum=1)
+# Days after which a feed is stale, per kind: "nvd=2,kev=2,epss=3,csaf=7" (vulns/freshness.py).
+VIGIE_FEED_STALE_DAYS = env_str("VIGIE_FEED_STALE_DAYS", "")
 
 # --- Inventory (vigie.inventory) ---
 VIGIE_MAX_INVENTORY_BYTES = env_int("VIGIE_MAX_INVENTORY_MB", 50, minimum=1) * 1024 * 1024

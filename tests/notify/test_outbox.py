@@ -100,7 +100,7 @@ def test_worker_dying_after_its_claim_is_recovered_by_the_sweeper(
         organisation=est_a,
         event="alert.new",
         payload={"alert": 1},
-        email_template="vulns/mail/alert",
+        email_template="notify/mail/alert",
         email_context={},
         idempotency_key="alert.new:1",
     )
@@ -143,7 +143,7 @@ def test_commit_starts_delivery_at_once_and_rollback_sends_nothing(
             organisation=est_a,
             event="alert.new",
             payload={"alert": key},
-            email_template="vulns/mail/alert",
+            email_template="notify/mail/alert",
             email_context={},
             idempotency_key=key,
         )
@@ -177,7 +177,7 @@ def test_the_worker_delivers_what_committed_transactions_queued(
             organisation=est_a,
             event="alert.new",
             payload={"alert": 5},
-            email_template="vulns/mail/alert",
+            email_template="notify/mail/alert",
             email_context={},
             idempotency_key="alert.new:5",
         )
@@ -242,7 +242,7 @@ def test_a_backlog_larger_than_a_batch_is_sent_by_a_chain_of_tasks(
                 organisation=est_a,
                 event="alert.new",
                 payload={"alert": n},
-                email_template="vulns/mail/alert",
+                email_template="notify/mail/alert",
                 email_context={},
                 idempotency_key=f"alert.new:{n}",
             )

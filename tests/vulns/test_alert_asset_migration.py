@@ -18,7 +18,6 @@ from django.db.migrations.executor import MigrationExecutor
 from vigie.inventory.models import Asset
 from vigie.tenancy.models import Organisation
 from vigie.vulns.corroboration import merge_rows
-from vigie.vulns.models import Alert, AlertAsset
 
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 BEFORE = ("vulns", "0001_initial")
@@ -108,8 +107,9 @@ def test_the_migration_merges_rows_of_several_feeds_and_can_be_undone(before_mer
     vuln = before_merge.get_model("vulns", "Vulnerability").objects.create(vuln_id="CVE-2024-6387")
     bastion = Asset.objects.create(organisation=organisation, external_id="ssh", name="Bastion")
     pump = Asset.objects.create(organisation=organisation, external_id="pump", name="Pompe")
-    alert = Alert.objects.create(
-        organisation=organisation,
+    # Historical models: later migrations add columns (Alert.assignee, AlertAsset.reason_parts).
+    alert = before_merge.get_model("vulns", "Alert").objects.create(
+        organisation_id=organisation.pk,
         vulnerability_id=vuln.pk,
         priority="attend",
         first_seen=T0,
@@ -137,8 +137,8 @@ def test_the_migration_merges_rows_of_several_feeds_and_can_be_undone(before_mer
     old_row(pump, "csaf:ICSMA-23-194-01", "medium", day=1, active=False)
     old_row(pump, "cve5", "medium", day=1)
 
-    _migrate([AFTER])
-    rows = {r.asset_id: r for r in AlertAsset.objects.filter(alert=alert)}
+    MergedAlertAsset = _migrate([AFTER]).get_model("vulns", "AlertAsset")
+    rows = {r.asset_id: r for r in MergedAlertAsset.objects.filter(alert_id=alert.pk)}
     assert set(rows) == {bastion.pk, pump.pk}
     merged = rows[bastion.pk]
     assert (merged.source, merged.confidence, merged.active) == ("nvd", "high", True)
@@ -150,9 +150,9 @@ def test_the_migration_merges_rows_of_several_feeds_and_can_be_undone(before_mer
     assert (rows[pump.pk].source, rows[pump.pk].corroboration) == ("cve5", [])
     # One row per (alert, asset) from now on.
     with pytest.raises(IntegrityError), transaction.atomic():
-        AlertAsset.objects.create(
-            alert=alert,
-            asset=bastion,
+        MergedAlertAsset.objects.create(
+            alert_id=alert.pk,
+            asset_id=bastion.pk,
             source="csaf:X",
             confidence="low",
             reason="x",

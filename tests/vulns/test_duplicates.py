@@ -76,6 +76,7 @@ def test_an_asset_matched_by_nvd_and_cve5_is_one_row_won_by_the_more_confident_f
         "criterion",
         "version_range",
         "reason",
+        "reason_parts",
     }
     assert row.corroboration[0]["reason"]
     assert bastion_alert.events.get(kind="created").message.startswith("1 ")
@@ -310,8 +311,9 @@ def test_the_daily_digest_counts_the_asset_once(bastion_alert: Alert) -> None:
     assert (item["vulnerability"], item["assets"]) == (OPENSSH_CVE, 1)
     context = {"base_url": "http://vigie.test", **delivery.payload}
     _subject, english, _html = render_mail(delivery.template, context, "en")
-    assert f"{OPENSSH_CVE} (track*)" in english
-    assert "— 1 affected asset\n" in english
+    assert "== Track* (1) ==" in english
+    assert OPENSSH_CVE in english
+    assert "1 affected asset: " in english
 
 
 def test_the_api_counts_the_asset_once_and_lists_the_corroboration(

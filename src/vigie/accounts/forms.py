@@ -81,7 +81,7 @@ class PasswordConfirmForm(forms.Form):
 class ProfileForm(forms.ModelForm[User]):
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "email", "language"]
+        fields = ["first_name", "last_name", "email", "language", "time_zone"]
         widgets = {"language": forms.Select(choices=settings.LANGUAGES)}
 
 

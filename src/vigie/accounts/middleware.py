@@ -15,6 +15,7 @@ from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 
 from vigie.accounts import two_factor
+from vigie.accounts.zones import reading_as
 from vigie.core.errors import API_PREFIXES, error_response
 from vigie.tenancy.access import requires_two_factor
 
@@ -58,4 +59,18 @@ class TwoFactorMiddleware:
                     _("Set up two-factor authentication before using the API from a browser."),
                 )
             return redirect("accounts:two_factor_setup")
+        return self.get_response(request)
+
+
+class UserTimeZoneMiddleware:
+    """Pages show dates in the signed-in user's time zone (accounts.zones), else the platform's."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            with reading_as(user):
+                return self.get_response(request)
         return self.get_response(request)

@@ -9,12 +9,18 @@ from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from vigie.accounts.zones import TIME_ZONES
+
 
 class User(AbstractUser):
     """A person. What they may do comes from their memberships (tenancy.Membership)."""
 
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    # The zone dates are shown in (accounts.zones): an overseas hospital reads its own clock.
+    time_zone = models.CharField(
+        _("time zone"), max_length=40, choices=TIME_ZONES, default="Europe/Paris"
     )
 
     class Meta(AbstractUser.Meta):

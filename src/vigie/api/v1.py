@@ -22,6 +22,7 @@ from vigie.api.models import ApiToken, Scope
 from vigie.api.tokens import create_token, revoke_token
 from vigie.audit.queries import apply_filters, events_for
 from vigie.core.email_address import InvalidEmailAddress, check_email_address
+from vigie.core.paging import ConvertedRows
 from vigie.inventory import imports
 from vigie.inventory.models import Asset, InventoryImport
 from vigie.tenancy import actions
@@ -45,6 +46,8 @@ from vigie.vulns.models import (
     Vulnerability,
     affected_assets_count,
 )
+from vigie.vulns.reasons import stored_reason
+from vigie.vulns.remediation import summary_for as remediation_summary
 from vigie.vulns.ssvc_text import explanation_lines
 
 api = NinjaAPI(
@@ -449,6 +452,10 @@ class ProblemOut(Schema):
     record: str | None = None
     field: str | None = None
     message: str
+    code: str | None = Field(
+        None, description="what the problem is (the readers' codes); absent on older imports"
+    )
+    params: dict[str, Any] | None = Field(None, description="the values the message names")
 
 
 class ImportOut(Schema):
@@ -479,7 +486,8 @@ def _import_out(job: InventoryImport, committed: Any = None) -> dict[str, Any]:
 @paginate(Pagination)
 def list_assets(request: HttpRequest, slug: str, filters: Query[AssetFilter]) -> Any:
     access = org_access(signed_in(request), slug)
-    assets = scoped(access, Asset.objects.select_related("parent")).order_by("name")
+    # Name, then id: a total order (names repeat), so pages never overlap; the list's index.
+    assets = scoped(access, Asset.objects.select_related("parent")).order_by("name", "pk")
     data = filters.dict()
     if data.get("q"):
         assets = assets.filter(name__icontains=data["q"])
@@ -499,12 +507,27 @@ def get_asset(request: HttpRequest, slug: str, asset_id: int) -> Asset:
 
 @inventory.post("/{slug}/inventory/imports", response={201: ImportOut, 422: ImportOut})
 def post_import(
-    request: HttpRequest, slug: str, file: File[UploadedFile], commit: Form[bool] = False
+    request: HttpRequest,
+    slug: str,
+    file: File[UploadedFile],
+    commit: Form[bool] = False,
+    location: Form[str] = "",
+    criticality: Form[str] = "",
+    exposure: Form[str] = "",
 ) -> Status[Any]:
-    """Upload a CSV, CycloneDX or SPDX inventory. Without `commit`, only a preview is made."""
+    """Upload a CSV, CycloneDX or SPDX inventory. Without `commit`, only a preview is made.
+
+    `location` (care unit), `criticality` and `exposure` apply to every asset the file does
+    not set itself (an SBOM never does); a value the inventory does not know gives 422.
+    """
     access = org_access(signed_in(request), slug, Cap.EDIT_INVENTORY)
+    defaults = imports.asset_defaults(location=location, criticality=criticality, exposure=exposure)
     job = imports.preview(
-        access=access, stream=file, file_name=file.name or "inventory", request=request
+        access=access,
+        stream=file,
+        file_name=file.name or "inventory",
+        request=request,
+        defaults=defaults,
     )
     if job.state != InventoryImport.State.PREVIEW:
         return Status(422, _import_out(job))
@@ -529,12 +552,20 @@ api.add_router("/organisations", inventory)
 alerts_router = Router(tags=["alerts"])
 
 
+class ReasonPartOut(Schema):
+    code: str = Field(description="a reason code (engines/reason_text.MESSAGES)")
+    params: dict[str, Any] = Field(description="its parameters: criterion, bounds, version...")
+
+
 class CorroborationOut(Schema):
     source: str
     confidence: str
     criterion: str
     version_range: str
-    reason: str
+    reason: str = Field(description="why it matched, in the request's language")
+    reason_parts: list[ReasonPartOut] = Field(
+        default_factory=list, description="the same reason as codes with parameters"
+    )
 
 
 class AlertAssetOut(Schema):
@@ -545,7 +576,10 @@ class AlertAssetOut(Schema):
     source: str = Field(description="the feed whose match wins (most confident, most precise)")
     confidence: str
     priority: str
-    reason: str
+    reason: str = Field(description="why it matched, in the request's language")
+    reason_parts: list[ReasonPartOut] = Field(
+        default_factory=list, description="the same reason as codes with parameters"
+    )
     criterion: str
     version_range: str
     corroboration: list[CorroborationOut] = Field(
@@ -585,6 +619,10 @@ class AlertDetailOut(AlertOut):
     justification: str
     assets: list[AlertAssetOut]
     events: list[AlertEventOut]
+    remediation: dict[str, Any] = Field(
+        description="what to do: fixed versions and remediations per source and asset group "
+        "(codes), KEV required actions and due dates, the alert's deadlines"
+    )
 
 
 class TransitionIn(Schema):
@@ -627,7 +665,8 @@ def _alert_out(alert: Alert, detail: bool = False) -> dict[str, Any]:
                 "source": row.source,
                 "confidence": row.confidence,
                 "priority": row.priority,
-                "reason": row.reason,
+                "reason": stored_reason(row.reason_parts, row.reason),
+                "reason_parts": row.reason_parts or [],
                 "criterion": row.criterion,
                 "version_range": row.version_range,
                 "corroboration": [
@@ -636,7 +675,10 @@ def _alert_out(alert: Alert, detail: bool = False) -> dict[str, Any]:
                         "confidence": str(other.get("confidence", "")),
                         "criterion": str(other.get("criterion", "")),
                         "version_range": str(other.get("version_range", "")),
-                        "reason": str(other.get("reason", "")),
+                        "reason": stored_reason(
+                            other.get("reason_parts"), str(other.get("reason", ""))
+                        ),
+                        "reason_parts": other.get("reason_parts") or [],
                     }
                     for other in row.corroboration or []
                 ],
@@ -656,6 +698,7 @@ def _alert_out(alert: Alert, detail: bool = False) -> dict[str, Any]:
             }
             for e in alert.events.select_related("actor")
         ]
+        out["remediation"] = remediation_summary(alert).as_json()
     return out
 
 
@@ -671,8 +714,19 @@ def list_alerts(request: HttpRequest, slug: str, filters: Query[AlertFilter]) ->
         alerts = alerts.filter(state=state)
     if filters.priority:
         alerts = alerts.filter(priority=filters.priority)
-    alerts = alerts.annotate(assets_count=affected_assets_count())
-    return [_alert_out(a) for a in alerts.order_by("-first_seen")[:5000]]
+    # Paged in the database (plain COUNT, LIMIT/OFFSET); assets counted for the page's alerts only.
+    return ConvertedRows(alerts.order_by("-first_seen", "-pk"), _alerts_out)
+
+
+def _alerts_out(alerts: list[Alert]) -> list[dict[str, Any]]:
+    counts = dict(
+        Alert.objects.filter(pk__in=[a.pk for a in alerts])
+        .annotate(n=affected_assets_count())
+        .values_list("pk", "n")
+    )
+    for alert in alerts:
+        alert.assets_count = counts.get(alert.pk, 0)  # type: ignore[attr-defined]
+    return [_alert_out(a) for a in alerts]
 
 
 @alerts_router.get("/{slug}/alerts/{alert_id}", response=AlertDetailOut)

@@ -96,6 +96,8 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["organisation", "-at"]),
             models.Index(fields=["actor", "-at"]),
+            # Members' sign-ins (no organisation) are found by the copied user name.
+            models.Index(fields=["actor_username", "-at"], name="audit_actor_name_idx"),
         ]
 
     def __str__(self) -> str:

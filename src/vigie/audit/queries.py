@@ -9,8 +9,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from vigie.audit.models import AuditEvent
+from vigie.core.paging import Key
 from vigie.tenancy.access import OrgAccess
 from vigie.tenancy.models import Membership
+
+# Newest first, the id breaking ties of the same instant: the model's order, and a total one
+# for keyset paging (indexes (organisation, -at) and (actor_username, -at)).
+ORDER = (Key("at", descending=True), Key("pk", descending=True))
 
 
 def events_for(access: OrgAccess) -> QuerySet[AuditEvent]:

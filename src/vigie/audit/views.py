@@ -6,7 +6,6 @@ import csv
 from collections.abc import Iterator
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -15,8 +14,9 @@ from django.views.decorators.http import require_GET
 from vigie.audit.forms import AuditFilterForm
 from vigie.audit.log import record
 from vigie.audit.models import Action, AuditEvent
-from vigie.audit.queries import apply_filters, events_for
+from vigie.audit.queries import ORDER, apply_filters, events_for
 from vigie.core.csv_safety import safe_cell
+from vigie.core.paging import keyset_page
 from vigie.tenancy.access import org_access
 from vigie.tenancy.roles import Cap
 
@@ -71,9 +71,11 @@ def audit_log(request: HttpRequest, org: str) -> HttpResponseBase:
         )
         response["Content-Disposition"] = f'attachment; filename="audit-{org}-{stamp}.csv"'
         return response
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    # Newest first, continued from the last row shown (keyset): no OFFSET, no COUNT of the log.
+    page = keyset_page(events, request.GET, ORDER)
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
     return render(
         request,
         "audit/log.html",

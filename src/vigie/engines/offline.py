@@ -1,9 +1,11 @@
 """`vigie vulns match`: match an inventory file against feed files, offline, no database.
 
 Output rows follow docs (INTERFACES.md): one object per (asset, vulnerability) pair with
-`asset`, `vulnerability`, `source`, `confidence`, `priority`, `reason`, plus the explanation and
-`corroboration`: the other feeds that match the same pair (the platform's alert rows hold the
-same winner and the same corroboration, through `engines.matching.per_pair`).
+`asset`, `vulnerability`, `source`, `confidence`, `priority`, `reason` (English; the same as
+`reason_parts`, `{"code", "params"}` objects of engines/reason_text.py, for tools and other
+languages), plus the explanation and `corroboration`: the other feeds that match the same pair
+(the platform's alert rows hold the same winner and the same corroboration, through
+`engines.matching.per_pair`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from vigie.engines.feeds import FeedContent, apply_nvd_overrides, iter_feed_path
 from vigie.engines.inventory import load_inventory
 from vigie.engines.matching import by_id, match_records, per_pair, prioritise, suppressed_pairs
 from vigie.engines.prioritise.ssvc import priority_rank
+from vigie.engines.reason_text import reasons_json
 from vigie.engines.records import EpssScore, InputError, KevEntry
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -186,6 +189,7 @@ def run_offline_match(
                 "confidence": match.confidence,
                 "priority": decision.priority,
                 "reason": match.reason,
+                "reason_parts": reasons_json(match.reasons),
                 "criterion": match.criterion,
                 "version_range": match.version_range,
                 "explanation": decision.explanation,
@@ -200,6 +204,8 @@ def run_offline_match(
                         "confidence": other.confidence,
                         "criterion": other.criterion,
                         "version_range": other.version_range,
+                        "reason": other.reason,
+                        "reason_parts": reasons_json(other.reasons),
                     }
                     for other in pair.others
                 ],

@@ -7,9 +7,10 @@ Every field is plain Python data so records pickle, compare and serialise cheapl
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 AssetKind = Literal[
     "server",
@@ -138,6 +139,38 @@ class VexStatement:
     source: str = ""
 
 
+REMEDIATION_CATEGORIES: tuple[str, ...] = (
+    "vendor_fix",
+    "mitigation",
+    "workaround",
+    "no_fix_planned",
+    "none_available",
+    # CSAF 2.1 adds these two; read already so that a 2.1 advisory loses nothing.
+    "fix_planned",
+    "optional_patch",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Remediation:
+    """What a feed says to do about a vulnerability: a category code and the feed's own values.
+
+    `category` is one of REMEDIATION_CATEGORIES (CSAF's vocabulary; CVE 5 `solutions` are
+    `vendor_fix`, its `workarounds` `workaround`, its `unaffected` runs `vendor_fix` with
+    `fixed_in`). `products` names what it applies to as `Match.criterion` spells it ("vendor
+    product" for named products, the CPE or the purl otherwise); empty means every product.
+    `details` is the advisory's text verbatim (usually English): shown, never translated.
+    """
+
+    category: str
+    details: str = ""
+    url: str = ""
+    date: str = ""  # ISO date (or date-time) as the feed writes it
+    products: tuple[str, ...] = ()
+    product_ids: tuple[str, ...] = ()  # the advisory's own ids (CSAF)
+    fixed_in: tuple[str, ...] = ()  # versions that no longer have the flaw
+
+
 @dataclass(slots=True)
 class VulnRecord:
     """One vulnerability as a feed describes it, normalised across NVD, CVE 5 and CSAF.
@@ -169,6 +202,9 @@ class VulnRecord:
     ssvc_automatable: str | None = None  # yes | no
     ssvc_technical_impact: str | None = None  # partial | total
     remediation: str = ""
+    # The same advice as codes and values (categories, fixed versions, products), for pages and
+    # e-mails that say "what to do" in the reader's language.
+    remediations: tuple[Remediation, ...] = ()
     url: str = ""
     # Every product the advisory document names without CPE or purl, whatever its status,
     # as (vendor, product): the device matcher tells an asset that *is* one of them from a
@@ -196,6 +232,11 @@ class EpssScore:
     percentile: float
 
 
+# One clause of a match's reason: a code of engines/reason_text.MESSAGES and its parameters
+# (plain JSON values: strings, numbers, booleans, lists).
+Reason: TypeAlias = tuple[str, Mapping[str, Any]]
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     """One (asset, vulnerability) pair with why it matched."""
@@ -204,6 +245,10 @@ class Match:
     vulnerability: str  # VulnRecord.id
     source: str  # VulnRecord.source
     confidence: str  # high | medium | low
-    reason: str  # in words a person reads: criterion or product and the range that matched
+    reason: str  # in English: `reasons` rendered by engines/reason_text.py
     criterion: str = ""  # the CPE criterion, purl or advisory product that matched
     version_range: str = ""  # the bound(s) that matched, e.g. ">= 1.8.2, < 1.8.32"
+    # The same reason as (code, params) parts (engines/reason_text.MESSAGES), for the platform
+    # to render in the reader's language. Left out of equality and hashing: params are dicts,
+    # and `reason` already says the same thing.
+    reasons: tuple[Reason, ...] = field(default=(), compare=False)

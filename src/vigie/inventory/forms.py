@@ -6,7 +6,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from vigie.core.forms import choice_field, model_choices
-from vigie.engines.inventory.common import check_cpe, check_purl, split_identifiers
+from vigie.engines.inventory.common import (
+    AssetDefaults,
+    InventoryLimits,
+    check_cpe,
+    check_purl,
+    split_identifiers,
+)
+from vigie.inventory.imports import asset_defaults
 from vigie.inventory.models import Asset, AssetKind, Criticality, Exposure
 
 
@@ -102,6 +109,53 @@ class ImportForm(forms.Form):
         required=False,
         help_text=_("The SBOM's main component is then recorded as a medical device."),
     )
+    # An SBOM says what is in a device, never where it is nor what it keeps alive: without
+    # these its assets would stay with no care unit and an unknown clinical weight.
+    location = forms.CharField(
+        label=_("Care unit for the whole file"),
+        required=False,
+        max_length=InventoryLimits().max_location_chars,
+        help_text=_(
+            "Given to every asset the file does not place itself: an SBOM says what is in a "
+            "device, not where it is."
+        ),
+    )
+    criticality = forms.ChoiceField(
+        label=_("Clinical criticality"),
+        required=False,
+        help_text=_(
+            "Given to every asset the file does not rate itself: an SBOM does not say what a "
+            "device keeps alive."
+        ),
+    )
+    exposure = forms.ChoiceField(
+        label=_("Exposure"),
+        required=False,
+        help_text=_("Given to every asset the file does not describe itself."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.asset_defaults: AssetDefaults | None = None
+        unknown = [("", _("Leave unknown"))]
+        choice_field(self, "criticality").choices = unknown + list(Criticality.choices)
+        choice_field(self, "exposure").choices = unknown + list(Exposure.choices)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        try:
+            self.asset_defaults = asset_defaults(
+                location=cleaned.get("location") or "",
+                criticality=cleaned.get("criticality") or "",
+                exposure=cleaned.get("exposure") or "",
+            )
+        except forms.ValidationError as error:
+            self.add_error(None, error)
+        return cleaned
+
+    def defaults(self) -> AssetDefaults | None:
+        """What the file's assets get where they say nothing (after is_valid())."""
+        return self.asset_defaults
 
 
 class AssetFilterForm(forms.Form):

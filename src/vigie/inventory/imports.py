@@ -13,6 +13,7 @@ import hashlib
 import logging
 import tempfile
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -27,6 +28,13 @@ from django.utils.translation import gettext as _
 from vigie.audit.log import record as audit
 from vigie.core.bulk import update_rows
 from vigie.engines.inventory import InventoryLimits, load_inventory
+from vigie.engines.inventory.common import (
+    CRITICALITIES,
+    EXPOSURES,
+    AssetDefaults,
+    InventoryProblem,
+    control_characters,
+)
 from vigie.engines.inventory.loader import detect_format
 from vigie.engines.records import AssetRecord, InputError
 from vigie.inventory.jobs import enqueue_matching
@@ -53,14 +61,80 @@ FIELDS = (
 FORMAT_SOURCES = {"csv": Source.CSV, "cyclonedx": Source.CYCLONEDX, "spdx": Source.SPDX}
 
 
+def _json_value(value: object) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_json_value(v) for v in value]
+    return str(value)
+
+
 def _problem(error: InputError) -> dict[str, Any]:
-    return {
+    """A problem as stored: the English message, and the code and params the pages translate
+    (vigie.inventory.problems)."""
+    stored: dict[str, Any] = {
         "file": error.file,
         "line": error.line,
         "field": error.field,
         "record": error.record,
         "message": error.message,
     }
+    if isinstance(error, InventoryProblem) and error.code:
+        stored["code"] = error.code
+        stored["params"] = _json_value(dict(error.params))
+    return stored
+
+
+def _error_count(errors: list[InputError]) -> int:
+    """How many errors the file has, those past the listing cap (one more_errors entry) too."""
+    count = 0
+    for error in errors:
+        if isinstance(error, InventoryProblem) and error.code == "more_errors":
+            unlisted = error.params.get("count")
+            count += unlisted if isinstance(unlisted, int) else 1
+        else:
+            count += 1
+    return count
+
+
+def asset_defaults(
+    *, location: str = "", criticality: str = "", exposure: str = ""
+) -> AssetDefaults | None:
+    """What the person importing a file says of all its assets that the file does not say
+    itself (an SBOM never gives a care unit nor a clinical criticality); None when nothing.
+
+    Raises ValidationError naming the field when a value is not one the inventory knows.
+    """
+    location = location.strip()
+    problems: dict[str, list[str]] = {}
+    if criticality and criticality not in CRITICALITIES:
+        problems["criticality"] = [
+            _("Unknown clinical criticality “%(value)s”; expected one of: %(allowed)s.")
+            % {"value": criticality, "allowed": ", ".join(CRITICALITIES)}
+        ]
+    if exposure and exposure not in EXPOSURES:
+        problems["exposure"] = [
+            _("Unknown exposure “%(value)s”; expected one of: %(allowed)s.")
+            % {"value": exposure, "allowed": ", ".join(EXPOSURES)}
+        ]
+    limit = InventoryLimits().max_location_chars
+    if len(location) > limit:
+        problems["location"] = [
+            _("A care unit has at most %(limit)d characters.") % {"limit": limit}
+        ]
+    elif control_characters(location):
+        problems["location"] = [
+            _("A care unit cannot hold control characters or bidirectional overrides.")
+        ]
+    if problems:
+        raise ValidationError(problems)
+    if not (location or criticality or exposure):
+        return None
+    return AssetDefaults(
+        criticality=criticality or None, exposure=exposure or None, location=location
+    )
 
 
 def _record_json(record: AssetRecord) -> dict[str, Any]:
@@ -103,8 +177,14 @@ def preview(
     file_name: str,
     request: HttpRequest | None = None,
     root_kind: str | None = None,
+    defaults: AssetDefaults | None = None,
 ) -> InventoryImport:
-    """Parse an uploaded inventory and keep what committing it would do."""
+    """Parse an uploaded inventory and keep what committing it would do.
+
+    `defaults` (see `asset_defaults`) fill the care unit, criticality and exposure of every
+    asset the file leaves without. A refused file (errors) has no new/updated/unchanged counts:
+    nothing of it would be imported.
+    """
     access.require(Cap.EDIT_INVENTORY)
     limit = settings.VIGIE_MAX_INVENTORY_BYTES
     digest = hashlib.sha256()
@@ -129,7 +209,11 @@ def preview(
             # Only parsing tells SPDX from CycloneDX; the key is near the top in practice.
             detected = "spdx" if b'"spdxVersion"' in head else "cyclonedx"
         result = load_inventory(
-            path, name=safe_name, limits=InventoryLimits(max_bytes=limit), root_kind=root_kind
+            path,
+            name=safe_name,
+            limits=InventoryLimits(max_bytes=limit),
+            root_kind=root_kind,
+            defaults=defaults,
         )
     fmt = detected if detected in FORMAT_SOURCES else ""
     records = [_record_json(r) for r in result.assets]
@@ -161,10 +245,8 @@ def preview(
         warnings=[_problem(w) for w in result.warnings[:1000]],
         summary={
             "rows": len(records),
-            "new": new,
-            "updated": updated,
-            "unchanged": unchanged,
-            "errors": len(result.errors),
+            **({} if result.errors else {"new": new, "updated": updated, "unchanged": unchanged}),
+            "errors": _error_count(result.errors),
             "warnings": len(result.warnings),
         },
     )

@@ -94,6 +94,8 @@ class Asset(models.Model):
             models.Index(fields=["organisation", "kind"]),
             models.Index(fields=["organisation", "criticality"]),
             models.Index(fields=["organisation", "location"]),
+            # The list's order (name, then id), so pages are read from the index in order.
+            models.Index(fields=["organisation", "name", "id"], name="asset_list_order_idx"),
         ]
 
     def __str__(self) -> str:
@@ -195,7 +197,10 @@ class InventoryImport(ProcessStamp):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["match_state"])]
+        indexes = [
+            models.Index(fields=["match_state"]),
+            models.Index(fields=["organisation", "-created_at"], name="import_recent_idx"),
+        ]
 
     @property
     def matching(self) -> bool:

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -19,8 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from vigie.audit.log import record as audit
 from vigie.core.csv_safety import safe_cell
+from vigie.core.paging import keyset_page
 from vigie.engines.cpe.suggest import suggest_cpes
 from vigie.inventory import actions, imports
+from vigie.inventory import asset_list as asset_list_
 from vigie.inventory.forms import AssetFilterForm, AssetForm, CpeChoiceForm, ImportForm
 from vigie.inventory.models import Asset, InventoryImport
 from vigie.tenancy.access import get_scoped, org_access, scoped
@@ -109,26 +110,23 @@ def asset_list(request: HttpRequest, org: str) -> HttpResponseBase:
         stamp = timezone.now().strftime("%Y%m%d")
         response["Content-Disposition"] = f'attachment; filename="inventory-{org}-{stamp}.csv"'
         return response
-    assets = assets.annotate(
-        # Alerts, not alert rows: each alert once, however many feeds describe the asset.
-        open_alerts=Count(
-            "alerts__alert",
-            filter=Q(
-                alerts__active=True,
-                alerts__alert__state__in=["new", "acknowledged", "in_remediation"],
-            ),
-            distinct=True,
-        )
-    ).select_related("parent")
-    page = Paginator(assets.order_by("name"), 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     totals = scoped(access, Asset.objects.all()).aggregate(
         total=Count("pk"),
         medical=Count("pk", filter=Q(kind="medical-device")),
         life=Count("pk", filter=Q(criticality="life-sustaining")),
         without_id=Count("pk", filter=Q(cpes=[], purls=[])),
     )
+    # Keyset paging by name; unfiltered, the header's total is the list's (no second count).
+    page = keyset_page(
+        assets.select_related("parent"),
+        request.GET,
+        asset_list_.ORDER,
+        total=None if any(data.values()) else totals["total"],
+    )
+    asset_list_.count_open_alerts(page.object_list)
+    query = request.GET.copy()
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
     return render(
         request,
         "inventory/list.html",
@@ -139,7 +137,7 @@ def asset_list(request: HttpRequest, org: str) -> HttpResponseBase:
             "query": query.urlencode(),
             "totals": totals,
             "can_edit": access.can(Cap.EDIT_INVENTORY),
-            "imports": scoped(access, InventoryImport.objects.all())[:5],
+            "imports": asset_list_.recent_imports(scoped(access, InventoryImport.objects.all())),
         },
     )
 
@@ -158,6 +156,7 @@ def import_upload(request: HttpRequest, org: str) -> HttpResponse:
                 file_name=upload.name,
                 request=request,
                 root_kind="medical-device" if form.cleaned_data["medical_device"] else None,
+                defaults=form.defaults(),
             )
         except ValidationError as error:
             for message in error.messages:

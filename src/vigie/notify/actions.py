@@ -33,6 +33,12 @@ def _summary(channel: Channel) -> dict[str, object]:
         summary["extra_addresses"] = len(channel.extra_addresses or [])
     else:
         summary["url"] = channel.display_url
+    summary["filters"] = {
+        "priorities": list(channel.priorities or []),
+        "care_units": list(channel.care_units or []),
+        "asset_kinds": list(channel.asset_kinds or []),
+        "criticalities": list(channel.criticalities or []),
+    }
     return summary
 
 
@@ -68,16 +74,24 @@ def update_channel(
     if channel.kind == ChannelKind.WEBHOOK:
         ssrf.check_url(channel.url)
     with transaction.atomic():
+        before = Channel.objects.select_for_update().filter(pk=channel.pk).first()
         channel.save()
         if not channel.enabled:
             outbox.abandon_pending([channel], "the channel was disabled")
+        details = _summary(channel)
+        if before is not None:
+            # Who narrowed a channel, and from what: the reason someone stopped receiving.
+            old = _summary(before)
+            details["changed"] = sorted(key for key in details if old.get(key) != details[key])
+            if old["filters"] != details["filters"]:
+                details["previous_filters"] = old["filters"]
         audit(
             "notify.channel_updated",
             actor=access.user,
             organisation=access.organisation,
             target=channel,
             request=request,
-            details=_summary(channel),
+            details=details,
         )
     return channel
 

@@ -9,12 +9,17 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from vigie.inventory.models import AssetKind, Criticality
 from vigie.notify import ssrf
+from vigie.notify.filters import normalise_unit
 from vigie.notify.models import Channel, DeliveryState
 from vigie.tenancy.models import Organisation
 from vigie.tenancy.roles import role_choices
+from vigie.vulns.models import Priority
 
 MAX_EXTRA_ADDRESSES = 20
+MAX_CARE_UNITS = 30
+FILTER_FIELDS = ["priorities", "care_units", "asset_kinds", "criticalities"]
 
 _UNSAFE_MESSAGES = {
     "malformed": _("This is not a valid URL."),
@@ -71,7 +76,82 @@ class EmailListField(forms.CharField):
         return addresses
 
 
-class EmailChannelForm(forms.ModelForm[Channel]):
+class CareUnitListField(forms.CharField):
+    """Care units, one per line (commas and semicolons also separate), as the inventory's
+    location column writes them; compared without regard to case or repeated spaces."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return "\n".join(value)
+        return value
+
+    def to_python(self, value: Any) -> Any:
+        text = super().to_python(value) or ""
+        units: list[str] = []
+        for line in text.replace(";", "\n").replace(",", "\n").splitlines():
+            unit = " ".join(line.split())
+            if unit and normalise_unit(unit) not in {normalise_unit(u) for u in units}:
+                units.append(unit)
+        if any(len(unit) > 200 for unit in units):
+            raise ValidationError(_("A care unit name has at most 200 characters."))
+        if len(units) > MAX_CARE_UNITS:
+            raise ValidationError(_("At most %(count)d care units.") % {"count": MAX_CARE_UNITS})
+        return units
+
+
+def _choices_field(label: Any, help_text: Any, choices: Any, invalid: Any) -> Any:
+    return forms.MultipleChoiceField(
+        label=label,
+        help_text=help_text,
+        choices=choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": invalid},
+    )
+
+
+class ChannelFiltersMixin(forms.Form):
+    """What a channel lets through; every filter left empty lets everything through."""
+
+    priorities = _choices_field(
+        _("Priorities"),
+        _(
+            "Only alerts of these SSVC priorities (Act is the most urgent). None ticked: every "
+            "priority."
+        ),
+        Priority.choices,
+        _("“%(value)s” is not a priority: choose among Act, Attend, Track* and Track."),
+    )
+    care_units = CareUnitListField(
+        label=_("Care units"),
+        help_text=_(
+            "One per line, as the inventory's location column writes them (upper or lower case "
+            "alike). Empty: every care unit."
+        ),
+    )
+    asset_kinds = _choices_field(
+        _("Asset kinds"),
+        _("Only alerts on assets of these kinds. None ticked: every kind."),
+        AssetKind.choices,
+        _("“%(value)s” is not an asset kind."),
+    )
+    criticalities = _choices_field(
+        _("Clinical criticalities"),
+        _(
+            "Only alerts on assets of these criticalities. None ticked: every asset, including "
+            "those whose criticality is unknown."
+        ),
+        Criticality.choices,
+        _("“%(value)s” is not a clinical criticality."),
+    )
+
+
+class EmailChannelForm(ChannelFiltersMixin, forms.ModelForm[Channel]):
     roles = forms.MultipleChoiceField(
         label=_("Roles that receive"),
         widget=forms.CheckboxSelectMultiple,
@@ -85,7 +165,7 @@ class EmailChannelForm(forms.ModelForm[Channel]):
 
     class Meta:
         model = Channel
-        fields = ["name", "enabled", "roles", "extra_addresses"]
+        fields = ["name", "enabled", "roles", "extra_addresses", *FILTER_FIELDS]
 
     def __init__(self, organisation: Organisation, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -98,7 +178,7 @@ class EmailChannelForm(forms.ModelForm[Channel]):
         return cleaned
 
 
-class WebhookChannelForm(forms.ModelForm[Channel]):
+class WebhookChannelForm(ChannelFiltersMixin, forms.ModelForm[Channel]):
     url = forms.CharField(
         label=_("Receiver URL"),
         max_length=2000,
@@ -111,7 +191,7 @@ class WebhookChannelForm(forms.ModelForm[Channel]):
 
     class Meta:
         model = Channel
-        fields = ["name", "enabled", "url"]
+        fields = ["name", "enabled", "url", *FILTER_FIELDS]
 
     def __init__(self, organisation: Organisation, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -38,6 +38,12 @@ class Channel(models.Model):
     # Webhook: the receiver, and its signing secret encrypted at rest (notify/secretbox.py).
     url = models.CharField(_("URL"), max_length=2000, blank=True)
     secret_encrypted = models.TextField(blank=True)
+    # Filters (notify/filters.py), each empty for "all": an alert goes through the channel when
+    # its priority is listed and one of its affected assets passes the three asset filters.
+    priorities = models.JSONField(_("priorities"), default=list, blank=True)
+    care_units = models.JSONField(_("care units"), default=list, blank=True)
+    asset_kinds = models.JSONField(_("asset kinds"), default=list, blank=True)
+    criticalities = models.JSONField(_("clinical criticalities"), default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -104,6 +110,8 @@ class Delivery(models.Model):
     payload = models.JSONField(default=dict, blank=True)
     subject = models.CharField(max_length=255, blank=True)
     language = models.CharField(max_length=8, blank=True)
+    # The zone the recipient reads dates in (accounts.zones); empty: the platform's.
+    time_zone = models.CharField(max_length=40, blank=True)
     idempotency_key = models.CharField(max_length=200)
     # sha256 of (channel or organisation, recipient, idempotency_key): one row per event and
     # recipient whatever the lengths involved (a unique index over a 2000-character URL would not).

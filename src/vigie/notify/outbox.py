@@ -28,7 +28,7 @@ import secrets
 import socket
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,6 +59,17 @@ logger = logging.getLogger(__name__)
 MAX_KEY_LENGTH = 200
 TEST_EVENT = "test"
 
+# For each channel, its own (payload, e-mail context), or None when the event is not for it
+# (notify/filters.py: the channel's priority, care unit, kind and criticality filters).
+Tailor = Callable[[Channel], "tuple[dict[str, Any], dict[str, Any]] | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    address: str
+    language: str
+    time_zone: str
+
 
 # --- Writing (inside the caller's transaction) --------------------------------------------------
 
@@ -73,6 +84,7 @@ def enqueue_email(
     event: str,
     idempotency_key: str,
     related: str = "",
+    time_zone: str = "",
 ) -> Delivery | None:
     """One e-mail to one address, rendered at send time; None if this key was already queued."""
     _check_key(idempotency_key)
@@ -88,6 +100,7 @@ def enqueue_email(
             template=template,
             payload=context,
             language=language or settings.LANGUAGE_CODE,
+            time_zone=time_zone or settings.TIME_ZONE,
             idempotency_key=idempotency_key,
             related_object=related[:100],
         )
@@ -106,21 +119,34 @@ def enqueue_for_channels(
     email_context: dict[str, Any],
     idempotency_key: str,
     related: str = "",
+    tailor: Tailor | None = None,
 ) -> list[Delivery]:
-    """One delivery per enabled channel (per member having its roles, for e-mail channels)."""
+    """One delivery per enabled channel (per member having its roles, for e-mail channels).
+
+    With `tailor`, each channel gets the payload and context it returns, and nothing when it
+    returns None: that is how a channel's filters keep out what its readers do not handle.
+    """
     _check_key(idempotency_key)
     _check_json(payload, "payload")
     _check_json(email_context, "email_context")
     created: list[Delivery] = []
     channels = Channel.objects.filter(organisation=organisation, enabled=True).order_by("pk")
     for channel in channels:
+        own_payload, own_context = payload, email_context
+        if tailor is not None:
+            tailored = tailor(channel)
+            if tailored is None:
+                continue
+            own_payload, own_context = tailored
+            _check_json(own_payload, "payload")
+            _check_json(own_context, "email_context")
         created.extend(
             enqueue_for_channel(
                 channel,
                 event=event,
-                payload=payload,
+                payload=own_payload,
                 email_template=email_template,
-                email_context=email_context,
+                email_context=own_context,
                 idempotency_key=idempotency_key,
                 related=related,
                 kick=False,
@@ -153,13 +179,14 @@ def enqueue_for_channel(
         "related_object": related[:100],
     }
     if channel.kind == ChannelKind.EMAIL:
-        for address, language in email_recipients(channel):
+        for person in email_audience(channel):
             delivery = _insert(
                 Delivery(
-                    recipient=address,
+                    recipient=person.address,
                     template=email_template,
                     payload=email_context,
-                    language=language,
+                    language=person.language,
+                    time_zone=person.time_zone,
                     **common,
                 )
             )
@@ -176,8 +203,14 @@ def enqueue_for_channel(
 
 def email_recipients(channel: Channel) -> list[tuple[str, str]]:
     """(address, language) of active members having one of the channel's roles, then extras."""
+    return [(person.address, person.language) for person in email_audience(channel)]
+
+
+def email_audience(channel: Channel) -> list[Recipient]:
+    """Active members having one of the channel's roles, then the extra addresses; each with the
+    language and time zone their messages are written in (the platform's for extra addresses)."""
     seen: set[str] = set()
-    recipients: list[tuple[str, str]] = []
+    recipients: list[Recipient] = []
     members = (
         Membership.objects.filter(
             organisation_id=channel.organisation_id,
@@ -192,11 +225,18 @@ def email_recipients(channel: Channel) -> list[tuple[str, str]]:
         address = membership.user.email.strip()
         if address.lower() not in seen:
             seen.add(address.lower())
-            recipients.append((address, membership.user.language or settings.LANGUAGE_CODE))
+            user = membership.user
+            recipients.append(
+                Recipient(
+                    address=address,
+                    language=user.language or settings.LANGUAGE_CODE,
+                    time_zone=getattr(user, "time_zone", "") or settings.TIME_ZONE,
+                )
+            )
     for address in channel.extra_addresses or []:
         if address.lower() not in seen:
             seen.add(address.lower())
-            recipients.append((address, settings.LANGUAGE_CODE))
+            recipients.append(Recipient(address, settings.LANGUAGE_CODE, settings.TIME_ZONE))
     return recipients
 
 

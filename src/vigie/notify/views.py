@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from vigie.notify import actions, ssrf
+from vigie.notify import actions, filters, ssrf
 from vigie.notify.forms import (
     DeliveryFilterForm,
     EmailChannelForm,
@@ -63,7 +63,7 @@ def channels(request: HttpRequest, org: str) -> HttpResponse:
         {
             "access": access,
             "channels": [
-                (channel, _sends_to(channel))
+                (channel, _sends_to(channel), filters.summary(channel))
                 for channel in scoped(access, Channel.objects.all()).order_by("name", "pk")
             ],
             "can_manage": access.can(Cap.MANAGE_MEMBERS),

@@ -323,6 +323,10 @@ def establishment_create(request: HttpRequest, org: str) -> HttpResponse:
 def establishment_detail(request: HttpRequest, org: str, establishment: str) -> HttpResponse:
     access = org_access(request.user, org, Cap.VIEW_SECTOR)
     target = supported_establishment(access, establishment)
+    # Imported here: the tenancy app does not depend on the apps built on it at start-up.
+    from vigie.vulns.exposure import establishment_exposure
+    from vigie.vulns.trends import present, supported_establishment_trends
+
     admins = Membership.objects.filter(organisation=target, role="admin").select_related("user")
     return render(
         request,
@@ -331,6 +335,8 @@ def establishment_detail(request: HttpRequest, org: str, establishment: str) -> 
             "access": access,
             "establishment": target,
             "admins": admins,
+            "exposure": establishment_exposure(access, target),
+            "trends": present(supported_establishment_trends(access, target)),
             "members_count": Membership.objects.filter(organisation=target).count(),
             # A centre registers establishments and invites their first administrator: it must
             # see whether that invitation is still waiting.

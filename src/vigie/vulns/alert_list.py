@@ -48,7 +48,18 @@ SORT_KEYS = ("priority", "cvss", "epss", "kev", "due")
 DIRECTIONS = ("asc", "desc")
 PAGE_SIZE = 50
 # Parameters that describe the list (not the page): kept across sort, paging and bulk actions.
-LIST_PARAMS = ("q", "priority", "state", "location", "kind", "kev", "overdue", "sort", "dir")
+LIST_PARAMS = (
+    "q",
+    "priority",
+    "state",
+    "location",
+    "kind",
+    "kev",
+    "overdue",
+    "mine",
+    "sort",
+    "dir",
+)
 
 
 class AlertFilterForm(forms.Form):
@@ -59,6 +70,7 @@ class AlertFilterForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Asset kind"), required=False)
     kev = forms.ChoiceField(label=gettext_lazy("Known exploited (KEV)"), required=False)
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
+    mine = forms.BooleanField(label=gettext_lazy("Assigned to me"), required=False)
     sort = forms.ChoiceField(
         required=False, widget=forms.HiddenInput, choices=[(k, k) for k in SORT_KEYS]
     )
@@ -122,13 +134,20 @@ def sort_of(data: dict[str, Any]) -> Sort:
     return Sort(key=key, direction=data.get("dir") or default)
 
 
-def _affecting(condition: Q) -> Exists:
-    return Exists(AlertAsset.objects.filter(Q(alert=OuterRef("pk"), active=True) & condition))
+def _affecting(access: OrgAccess, condition: Q) -> Q:
+    """Alerts affecting one of the establishment's assets that meet `condition`.
+
+    Read from the assets side: the (organisation, location/kind) and (asset, active) indexes
+    find the few alerts concerned, where a per-alert EXISTS probed every open alert (60-75 ms
+    at 5,000 alerts, docs/performance.md).
+    """
+    assets = scoped(access, Asset.objects.filter(condition)).values("pk")
+    return Q(pk__in=AlertAsset.objects.filter(active=True, asset__in=assets).values("alert_id"))
 
 
 def alerts_for(access: OrgAccess, data: dict[str, Any]) -> QuerySet[Alert]:
     """The filtered, annotated and ordered alerts; still lazy (the caller slices or streams)."""
-    alerts = scoped(access, Alert.objects.select_related("vulnerability"))
+    alerts = scoped(access, Alert.objects.select_related("vulnerability", "assignee"))
     state = data.get("state") or ""
     if state == "":
         alerts = alerts.filter(state__in=OPEN_STATES)
@@ -141,14 +160,16 @@ def alerts_for(access: OrgAccess, data: dict[str, Any]) -> QuerySet[Alert]:
         alerts = alerts.filter(
             Q(vulnerability__vuln_id__icontains=q)
             | Q(vulnerability__title__icontains=q)
-            | _affecting(Q(asset__name__icontains=q))
+            | _affecting(access, Q(name__icontains=q))
         )
     if data.get("location"):
-        alerts = alerts.filter(_affecting(Q(asset__location=data["location"])))
+        alerts = alerts.filter(_affecting(access, Q(location=data["location"])))
     if data.get("kind"):
-        alerts = alerts.filter(_affecting(Q(asset__kind=data["kind"])))
+        alerts = alerts.filter(_affecting(access, Q(kind=data["kind"])))
     if data.get("overdue"):
         alerts = alerts.filter(state__in=OPEN_STATES, remediation_due_at__lt=timezone.now())
+    if data.get("mine"):
+        alerts = alerts.filter(assignee=access.user)
     kev = Exists(KevListing.objects.filter(cve=OuterRef("vulnerability__vuln_id")))
     epss = Subquery(
         EpssScore.objects.filter(cve=OuterRef("vulnerability__vuln_id")).values("epss")[:1]

@@ -26,6 +26,8 @@ from vigie.core.bulk import update_rows
 from vigie.engines.matching import Outcome, group_per_pair, per_pair, suppressed_pairs
 from vigie.engines.prioritise.ssvc import Decision, priority_rank
 from vigie.inventory.models import Asset
+from vigie.notify import digest as notify_digest
+from vigie.notify import filters as channel_filters
 from vigie.notify import outbox
 from vigie.tenancy.access import OrgAccess
 from vigie.tenancy.models import Membership, Organisation
@@ -245,6 +247,7 @@ def apply(
             "source",
             "confidence",
             "reason",
+            "reason_parts",
             "criterion",
             "version_range",
             "corroboration",
@@ -458,6 +461,8 @@ def _payload(alert: Alert, assets: Iterable[Asset]) -> dict[str, Any]:
         "state": alert.state,
         "cvss": vuln.cvss_score,
         "explanation": alert.decision.get("explanation", []),
+        # The codes behind the explanation: e-mails render them in the reader's language.
+        "reasons": alert.decision.get("reasons", []),
         "affected_assets": affected_count(alert),
         "assets": [
             {
@@ -470,6 +475,9 @@ def _payload(alert: Alert, assets: Iterable[Asset]) -> dict[str, Any]:
             for a in list(assets)[:50]
         ],
         "ack_due_at": alert.ack_due_at.isoformat() if alert.ack_due_at else None,
+        "remediation_due_at": (
+            alert.remediation_due_at.isoformat() if alert.remediation_due_at else None
+        ),
         "url": f"{settings.VIGIE_BASE_URL}/o/{alert.organisation.slug}/alerts/{alert.pk}/",
     }
 
@@ -484,18 +492,25 @@ def _notify(alert: Alert, event: str, assets: Iterable[Asset]) -> None:
     """Immediate notice for Act and Attend alerts; the others wait for the daily digest."""
     if event == "alert.new" and alert.priority not in IMMEDIATE:
         return
+    # All the active assets, not the first 50: a channel's filters may keep only the last one.
     assets = list(assets) or [
-        row.asset for row in alert.affected.filter(active=True).select_related("asset")[:50]
+        row.asset for row in alert.affected.filter(active=True).select_related("asset")
     ]
-    payload = _payload(alert, assets)
+
+    def build(kept: list[Asset]) -> tuple[dict[str, Any], dict[str, Any]]:
+        payload = _payload(alert, kept)
+        return payload, {"payload": payload, "event": event}
+
+    payload, context = build(assets)
     outbox.enqueue_for_channels(
         organisation=alert.organisation,
         event=event,
         payload=payload,
-        email_template="vulns/mail/alert",
-        email_context={"payload": payload, "event": event},
+        email_template="notify/mail/alert",
+        email_context=context,
         idempotency_key=f"{event}:{alert.pk}:{alert.priority}:{alert.state_changed_at.timestamp():.0f}:{len(assets)}",
         related=f"vulns.alert:{alert.pk}",
+        tailor=channel_filters.alert_tailor(priority=alert.priority, assets=assets, build=build),
     )
 
 
@@ -574,7 +589,8 @@ def escalate_overdue(now: datetime | None = None) -> int:
                     organisation=target_org,
                     to=user.email,
                     language=user.language,
-                    template="vulns/mail/escalation",
+                    time_zone=getattr(user, "time_zone", ""),
+                    template="notify/mail/escalation",
                     context={"payload": payload, "level": level},
                     event="alert.escalated",
                     idempotency_key=f"escalation:{alert.pk}:{level}:{user.pk}",
@@ -585,7 +601,8 @@ def escalate_overdue(now: datetime | None = None) -> int:
 
 
 def send_daily_digests(now: datetime | None = None) -> int:
-    """Each establishment's new Track / Track* alerts of the last day, and what is still open."""
+    """Each establishment's open Act and Attend alerts and its new alerts of the last day, grouped
+    by priority for each channel, with only what the channel's filters let through."""
     now = now or timezone.now()
     since = now - timedelta(days=1)
     sent = 0
@@ -594,44 +611,69 @@ def send_daily_digests(now: datetime | None = None) -> int:
     ).distinct()
     for organisation in organisations:
         alerts = Alert.objects.filter(organisation=organisation).select_related("vulnerability")
-        new = list(
-            alerts.filter(first_seen__gte=since)
-            .exclude(priority__in=IMMEDIATE)
+        listed = list(
+            alerts.filter(state__in=OPEN_STATES)
+            .filter(Q(first_seen__gte=since) | Q(priority__in=IMMEDIATE))
             .annotate(assets_count=affected_assets_count())
-            .order_by("-first_seen")[:100]
+            .order_by("remediation_due_at", "-first_seen", "pk")
         )
-        open_counts = {
-            priority: alerts.filter(state__in=OPEN_STATES, priority=priority).count()
-            for priority in ("act", "attend", "track*", "track")
-        }
-        overdue = alerts.filter(state__in=OPEN_STATES, remediation_due_at__lt=now).count()
-        if not new and not any(open_counts.values()):
-            continue
-        payload = {
-            "organisation": organisation.slug,
-            "date": now.date().isoformat(),
-            "new": [
+        assets_of: dict[int, list[dict[str, str]]] = {}
+        for row in (
+            AlertAsset.objects.filter(alert_id__in=[a.pk for a in listed], active=True)
+            .select_related("asset")
+            .order_by("asset__name", "asset_id")
+        ):
+            assets_of.setdefault(row.alert_id, []).append(
                 {
-                    "alert": a.pk,
-                    "vulnerability": a.vulnerability.vuln_id,
-                    "title": a.vulnerability.title,
-                    "priority": a.priority,
-                    "assets": a.assets_count,
+                    "name": row.asset.name,
+                    "location": row.asset.location,
+                    "kind": row.asset.kind,
+                    "criticality": row.asset.criticality,
                 }
-                for a in new
-            ],
-            "open": open_counts,
-            "overdue": overdue,
-            "url": f"{settings.VIGIE_BASE_URL}/o/{organisation.slug}/alerts/",
+            )
+        base_url = f"{settings.VIGIE_BASE_URL}/o/{organisation.slug}/alerts/"
+        items = [
+            {
+                "alert": a.pk,
+                "vulnerability": a.vulnerability.vuln_id,
+                "title": a.vulnerability.title,
+                "priority": a.priority,
+                "state": a.state,
+                "new": a.first_seen >= since,
+                "ack_due_at": a.ack_due_at.isoformat() if a.ack_due_at else None,
+                "remediation_due_at": (
+                    a.remediation_due_at.isoformat() if a.remediation_due_at else None
+                ),
+                "overdue": a.remediation_due_at is not None and a.remediation_due_at < now,
+                "url": f"{base_url}{a.pk}/",
+                "assets_count": a.assets_count,
+                "assets": assets_of.get(a.pk, []),
+            }
+            for a in listed
+        ]
+        if not items:
+            continue
+        base = {
+            "organisation": organisation.slug,
+            "organisation_name": organisation.name,
+            "date": now.date().isoformat(),
+            "at": now.isoformat(),
+            "open": {
+                priority: alerts.filter(state__in=OPEN_STATES, priority=priority).count()
+                for priority in ("act", "attend", "track*", "track")
+            },
+            "overdue": alerts.filter(state__in=OPEN_STATES, remediation_due_at__lt=now).count(),
+            "url": base_url,
         }
         with transaction.atomic():
             outbox.enqueue_for_channels(
                 organisation=organisation,
                 event="digest.daily",
-                payload=payload,
-                email_template="vulns/mail/digest",
-                email_context={"payload": payload},
+                payload=dict(base),
+                email_template="notify/mail/digest",
+                email_context={"payload": dict(base)},
                 idempotency_key=f"digest:{organisation.pk}:{now.date().isoformat()}",
+                tailor=notify_digest.tailor(base, items),
             )
         sent += 1
     return sent

@@ -157,10 +157,12 @@ def apply(*, access: OrgAccess, form: BulkForm, request: HttpRequest | None = No
 def assign(
     *, access: OrgAccess, alert: Alert, to: User, note: str = "", request: HttpRequest | None
 ) -> None:
-    """Record who is to handle the alert, on its timeline and in the audit log."""
+    """Make `to` the alert's assignee, on its timeline and in the audit log too."""
     access.require(Cap.HANDLE_ALERTS)
     if alert.organisation_id != access.organisation.pk:
         raise PermissionDenied("alert")
+    alert.assignee = to
+    alert.save(update_fields=["assignee", "updated_at"])
     AlertEvent.objects.create(
         alert=alert,
         at=timezone.now(),

@@ -15,6 +15,7 @@ from collections.abc import Collection, Iterable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from vigie.engines.matching import PairMatches, group_per_pair
+from vigie.engines.reason_text import reasons_from_json, reasons_json
 from vigie.engines.records import Match
 
 
@@ -24,6 +25,7 @@ class MatchRow(Protocol):
     source: str
     confidence: str
     reason: str
+    reason_parts: Any
     criterion: str
     version_range: str
     corroboration: Any
@@ -35,8 +37,10 @@ class MatchRow(Protocol):
 Row = TypeVar("Row", bound=MatchRow)
 
 
-def corroboration_json(matches: Iterable[Match]) -> list[dict[str, str]]:
+def corroboration_json(matches: Iterable[Match]) -> list[dict[str, Any]]:
     """The other sources' matches as stored in `AlertAsset.corroboration`."""
+    # `reason_parts` only where the match has them: a row stored before parts existed keeps
+    # its entries as they were.
     return [
         {
             "source": match.source,
@@ -44,6 +48,7 @@ def corroboration_json(matches: Iterable[Match]) -> list[dict[str, str]]:
             "criterion": match.criterion,
             "version_range": match.version_range,
             "reason": match.reason,
+            **({"reason_parts": reasons_json(match.reasons)} if match.reasons else {}),
         }
         for match in matches
     ]
@@ -58,6 +63,8 @@ def stored_matches(row: MatchRow, asset: str, vulnerability: str) -> list[Match]
             "criterion": row.criterion,
             "version_range": row.version_range,
             "reason": row.reason,
+            # A historical model (the merge migration) has no parts yet.
+            "reason_parts": getattr(row, "reason_parts", None),
         },
         *(row.corroboration or []),
     ]
@@ -70,6 +77,7 @@ def stored_matches(row: MatchRow, asset: str, vulnerability: str) -> list[Match]
             reason=str(entry.get("reason", "")),
             criterion=str(entry.get("criterion", "")),
             version_range=str(entry.get("version_range", "")),
+            reasons=reasons_from_json(entry.get("reason_parts")),
         )
         for entry in entries
     ]
@@ -93,6 +101,7 @@ def set_matches(row: MatchRow, pair: PairMatches) -> None:
     row.source = best.source[:200]
     row.confidence = best.confidence
     row.reason = best.reason
+    row.reason_parts = reasons_json(best.reasons)
     row.criterion = best.criterion[:500]
     row.version_range = best.version_range[:300]
     row.corroboration = corroboration_json(pair.others)

@@ -21,6 +21,7 @@ from django.conf import settings
 from vigie.engines.feeds import FeedContent, FeedError, HttpClient
 from vigie.engines.offline import load_feed_paths
 from vigie.engines.prioritise.ssvc import DEFAULT_EPSS_THRESHOLD
+from vigie.vulns.freshness import loaded_counts
 from vigie.vulns.models import FeedRun, PendingMatch
 from vigie.vulns.pending import Resumed, drain, resume_pending
 from vigie.vulns.runs import (
@@ -103,6 +104,8 @@ def store_and_match(
             "epss_crossed": len(epss_crossed),
             "vex_statements": len(content.vex),
             "vex_vulnerabilities": len(vex_vulns),
+            # Which sources the run refreshed (the feeds page's freshness table).
+            **loaded_counts(content),
         }
         if match:
             counts = drain(PendingMatch.objects.filter(feed_run=run), progress=beat)

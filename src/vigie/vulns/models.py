@@ -277,6 +277,15 @@ class Alert(models.Model):
     escalated_at = models.DateTimeField(null=True, blank=True)
     justification = models.TextField(_("justification"), blank=True)
     closed_reason = models.CharField(max_length=32, blank=True)
+    # Who handles it now (the "assign" action); the events keep who handled it before.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_alerts",
+        verbose_name=_("assignee"),
+    )
 
     class Meta:
         ordering = ["-first_seen"]
@@ -314,10 +323,13 @@ class AlertAsset(models.Model):
     asset = models.ForeignKey("inventory.Asset", on_delete=models.CASCADE, related_name="alerts")
     source = models.CharField(max_length=200)
     confidence = models.CharField(max_length=8)
-    reason = models.TextField()
+    reason = models.TextField()  # English (engines/reason_text.py), as `vigie vulns match`
+    # The same reason as [{"code", "params"}, ...] (engines/reason_text.MESSAGES): pages render
+    # it in the reader's language (vulns/reasons.py). Empty on rows stored before it existed.
+    reason_parts = models.JSONField(default=list, blank=True)
     criterion = models.CharField(max_length=500, blank=True)
     version_range = models.CharField(max_length=300, blank=True)
-    # [{"source", "confidence", "criterion", "version_range", "reason"}, ...]
+    # [{"source", "confidence", "criterion", "version_range", "reason", "reason_parts"}, ...]
     corroboration = models.JSONField(default=list, blank=True)
     priority = models.CharField(max_length=8, choices=Priority.choices)
     decision = models.JSONField(default=dict)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from vigie.engines.records import CvssScore, NamedProduct, PackageRange, VulnRecord
+from vigie.engines.records import CvssScore, NamedProduct, PackageRange, Remediation, VulnRecord
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -16,7 +16,45 @@ def _datetime(value: object) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
+def _remediation_json(item: Remediation) -> dict[str, Any]:
+    return {
+        "category": item.category,
+        "details": item.details,
+        "url": item.url,
+        "date": item.date,
+        "products": list(item.products),
+        "product_ids": list(item.product_ids),
+        "fixed_in": list(item.fixed_in),
+    }
+
+
+def _remediations(data: object) -> tuple[Remediation, ...]:
+    """Records stored before remediations were kept have no key: they load with none."""
+    return tuple(
+        Remediation(
+            category=str(r.get("category", "")),
+            details=str(r.get("details", "")),
+            url=str(r.get("url", "")),
+            date=str(r.get("date", "")),
+            products=tuple(r.get("products") or ()),
+            product_ids=tuple(r.get("product_ids") or ()),
+            fixed_in=tuple(r.get("fixed_in") or ()),
+        )
+        for r in (data if isinstance(data, list) else [])
+        if isinstance(r, dict)
+    )
+
+
 def record_to_json(record: VulnRecord) -> dict[str, Any]:
+    data = _record_json(record)
+    if record.remediations:
+        # Only when there are some: a record without any serialises exactly as before, so
+        # re-importing an unchanged feed does not rewrite (and re-match) every stored record.
+        data["remediations"] = [_remediation_json(r) for r in record.remediations]
+    return data
+
+
+def _record_json(record: VulnRecord) -> dict[str, Any]:
     return {
         "id": record.id,
         "source": record.source,
@@ -113,6 +151,7 @@ def record_from_json(data: dict[str, Any]) -> VulnRecord:
         ssvc_automatable=ssvc.get("automatable"),
         ssvc_technical_impact=ssvc.get("technical_impact"),
         remediation=data.get("remediation", ""),
+        remediations=_remediations(data.get("remediations")),
         url=data.get("url", ""),
         document_products=tuple(
             (str(pair[0]), str(pair[1]))

@@ -34,7 +34,8 @@ from vigie.tenancy.access import OrgAccess, get_scoped, org_access, supported_es
 from vigie.tenancy.models import Membership
 from vigie.tenancy.roles import Cap
 from vigie.vulns import alert_list as alert_list_
-from vigie.vulns import alerting, bulk, export
+from vigie.vulns import alerting, bulk, export, remediation
+from vigie.vulns.freshness import source_freshness
 from vigie.vulns.models import (
     OPEN_STATES,
     Alert,
@@ -219,6 +220,7 @@ def _detail(
             "affected": affected,
             "affected_count": sum(1 for row in affected if row.active),
             "kev": kev,
+            "remediation": remediation.summary_for(alert),
             "epss": EpssScore.objects.filter(cve=alert.vulnerability.vuln_id).first(),
             "explanation": explanation_lines(alert.decision),
             "events": alert.events.select_related("actor"),
@@ -357,6 +359,8 @@ def exposure_overview(request: HttpRequest, org: str) -> HttpResponse:
 @require_GET
 def exposure_detail(request: HttpRequest, org: str, vuln_id: str) -> HttpResponse:
     """Which establishments one vulnerability affects, and whether they acknowledged it."""
+    from vigie.vulns.exposure import exposure_rows
+
     access = org_access(request.user, org, Cap.VIEW_SECTOR)
     vuln = Vulnerability.objects.filter(vuln_id=vuln_id.upper()).first()
     if vuln is None:
@@ -396,6 +400,7 @@ def exposure_detail(request: HttpRequest, org: str, vuln_id: str) -> HttpRespons
             "acknowledged": alerts.exclude(state=AlertState.NEW).count(),
             "kind_bars": kind_bars,
             "kind_height": chart_height(kind_bars),
+            "rows": exposure_rows(access, alerts),
         },
     )
 
@@ -411,5 +416,10 @@ def feed_runs(request: HttpRequest, org: str) -> HttpResponse:
     return render(
         request,
         "vulns/feed_runs.html",
-        {"access": access, "page": page, "owed": PendingMatch.objects.count()},
+        {
+            "access": access,
+            "page": page,
+            "owed": PendingMatch.objects.count(),
+            "freshness": source_freshness(),
+        },
     )

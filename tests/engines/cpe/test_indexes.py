@@ -350,7 +350,8 @@ def test_criteria_with_product_patterns_are_found_by_vendor() -> None:
 
 
 def test_match_records_made_by_the_fast_constructor_are_ordinary_matches() -> None:
-    fields = ("a-1", "CVE-1", "nvd", "high", "why", "cpe:2.3:a:x:y:*:*:*:*:*:*:*:*", "< 2")
+    parts = (("cpe_installed", {"version": "1"}),)
+    fields = ("a-1", "CVE-1", "nvd", "high", "why", "cpe:2.3:a:x:y:*:*:*:*:*:*:*:*", "< 2", parts)
     fast = new_match(*fields)
     plain = Match(
         asset="a-1",
@@ -360,9 +361,11 @@ def test_match_records_made_by_the_fast_constructor_are_ordinary_matches() -> No
         reason="why",
         criterion="cpe:2.3:a:x:y:*:*:*:*:*:*:*:*",
         version_range="< 2",
+        reasons=parts,
     )
     assert type(fast) is Match
     assert fast == plain
+    assert fast.reasons == plain.reasons
     assert hash(fast) == hash(plain)
     assert repr(fast) == repr(plain)
     assert replace(fast, vulnerability="CVE-2") == replace(plain, vulnerability="CVE-2")

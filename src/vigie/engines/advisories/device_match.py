@@ -58,6 +58,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Generic, Literal, TypeVar
 
+from vigie.engines import reason_text
 from vigie.engines.advisories.names import (
     VendorRelation,
     family_keys,
@@ -128,6 +129,7 @@ class DeviceMatch:
             reason=self.reason,
             criterion=f"{product.vendor} {product.product}".strip(),
             version_range=self.version_range,
+            reasons=self.reasons,
         )
 
 
@@ -1111,93 +1113,13 @@ class NamedProductIndex(Generic[P]):
 
 # --- reasons in English --------------------------------------------------------------------
 #
-# The platform renders the same codes with gettext (issue: one language at a time); this is the
-# English of `vigie vulns match` and of the stored `reason` text.
-
-
-def _listed(value: Any) -> str:
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-_ENGLISH: dict[str, str] = {
-    "vendor_same": "vendor {asset}",
-    "vendor_alias": "vendor {asset} ≈ {advisory} (alias)",
-    "vendor_fuzzy": "vendor {asset} ≈ {advisory} (spelt differently: {how_words})",
-    "vendor_family": "vendor {asset} ~ {advisory} (related company, not the same)",
-    "vendor_unknown": "the advisory names no vendor ({advisory!r})",
-    "product": "product {asset!r} matches {advisory!r}",
-    "product_part": "one of the products the advisory lists together: {part!r}",
-    "product_short_name": "the advisory's short name for it: {name!r}",
-    "product_in_version_field": "product named where the advisory puts versions: {product!r}",
-    "product_same": "same product",
-    "product_contains": "the inventory names every word of it",
-    "product_generic_same": "same name, made only of category words",
-    "product_asset_adds_words": "the inventory adds words the advisory does not have: {words}",
-    "product_category_words_missing": "the advisory adds category words: {words}",
-    "model_number_read_as": "model {number} read as {model}",
-    "token_spelling": "{asset} read as {advisory} (a doubled letter)",
-    "product_words_missing": "words of the advisory not in the inventory: {words}",
-    "product_model_not_stated": "model {models} not stated in the inventory",
-    "product_short_stem_only": "only the short model stem {stem} in common",
-    "product_exclusions_checked": "not one of the products it excludes ({excluded})",
-    "token_joined": "{joined} read as {apart}",
-    "token_acronym": "{acronym} read as {words}",
-    "model_stem": "model {model} has the stem {stem}",
-    "model_in_range": "model {model} within {range}",
-    "version_listed_model": "advisory lists model {models} (all its versions)",
-    "version_listed": "advisory lists version {version}",
-    "version_all": "all versions affected",
-    "version_major_only": (
-        "version {version} taken as part of version {major}: the advisory gives the major "
-        "version only"
-    ),
-    "version_within": "version {version} within {range}",
-    "version_read_from_name": "version {version} read from the product name",
-    "version_family_in_name": "version family {family} read from the advisory's product name",
-    "version_unknown": "version not in the inventory (advisory: {range})",
-    "version_not_understood": "advisory version {expression!r} not understood",
-    "version_tag_mismatch": (
-        "version {version} carries the tag {tag}, the advisory's versions ({range}) "
-        "do not: not compared"
-    ),
-    "version_not_comparable": "version {version} not comparable with {range}",
-    "version_condition_not_checked": "condition not checked: {condition}",
-    "status_under_investigation": "the vendor is still investigating",
-}
-_GROUPS = ("vendor_", "product", "version_", "status_")
-
-
-@lru_cache(maxsize=1 << 12)
-def _template(code: str) -> str:
-    return _ENGLISH.get(code, code)
+# engines/reason_text.py renders the codes (the platform renders the same codes with gettext).
 
 
 def render_reason(code: str, params: dict[str, Any]) -> str:
-    values = {k: _listed(v) if isinstance(v, list | tuple) else v for k, v in params.items()}
-    if code == "vendor_fuzzy":
-        values["how_words"] = (
-            "a doubled letter" if params.get("how") == "doubled_letter" else "one letter"
-        )
-    return _template(code).format(**values)
+    return reason_text.render_part(code, params)
 
 
 def render_reasons(reasons: Iterable[Reason]) -> str:
     """`vendor …; product … (same product; Wi-Fi read as WiFi); version … within …`."""
-    vendor: list[str] = []
-    product_head = ""
-    product_details: list[str] = []
-    tail: list[str] = []
-    for code, params in reasons:
-        text = render_reason(code, params)
-        if code.startswith("vendor_"):
-            vendor.append(text)
-        elif code == "product":
-            product_head = text
-        elif code.startswith(("product_", "token_", "model_")):
-            product_details.append(text)
-        else:
-            tail.append(text)
-    product = product_head + (f" ({'; '.join(product_details)})" if product_details else "")
-    return "; ".join(p for p in (*vendor, product, *tail) if p)
+    return reason_text.render_reasons(reasons)

@@ -28,7 +28,8 @@ from functools import lru_cache
 from packageurl import PackageURL
 
 from vigie.engines.advisories.version_expr import parse_version_expr
-from vigie.engines.records import AssetRecord, Match, PackageRange
+from vigie.engines.reason_text import render_reasons
+from vigie.engines.records import AssetRecord, Match, PackageRange, Reason
 
 _LOWER_NAMESPACE_AND_NAME = frozenset(
     {
@@ -101,9 +102,10 @@ def purl_version(purl: str) -> str:
 @dataclass(frozen=True, slots=True)
 class PackageMatch:
     confidence: str  # high | medium
-    reason: str
+    reason: str  # English rendering of `reasons`
     version: str
     version_range: str
+    reasons: tuple[Reason, ...] = ()  # (code, params): engines/reason_text.MESSAGES
 
     def to_match(
         self, asset_id: str, vulnerability: str, source: str, package: PackageRange
@@ -116,40 +118,45 @@ class PackageMatch:
             reason=self.reason,
             criterion=package.purl,
             version_range=self.version_range,
+            reasons=self.reasons,
         )
+
+
+def _found(confidence: str, version: str, bound: str, *reasons: Reason) -> PackageMatch:
+    return PackageMatch(confidence, render_reasons(reasons), version, bound, reasons)
 
 
 def _verdict(asset_purl: str, version: str, package: PackageRange) -> PackageMatch | None:
     expr = parse_version_expr(package.vers)
     key = purl_key(package.purl)
-    shown = str(key) if key else package.purl
-    source = f"package {shown} (inventory {asset_purl})"
-    note = "; the vendor is still investigating" if package.status == "under_investigation" else ""
+    source = {"package": str(key) if key else package.purl, "inventory": asset_purl}
+    investigating = package.status == "under_investigation"
+    status: tuple[Reason, ...] = (("status_under_investigation", {}),) if investigating else ()
     if expr.kind == "all":
-        confidence = "medium" if note else "high"
-        return PackageMatch(confidence, f"{source}: all versions affected{note}", version, "*")
+        confidence = "medium" if investigating else "high"
+        return _found(confidence, version, "*", ("package_all_versions", source), *status)
     if not version:
-        return PackageMatch(
+        described = expr.describe()
+        return _found(
             "medium",
-            f"{source}: version unknown in the inventory (affected: {expr.describe()}){note}",
             version,
-            expr.describe(),
+            described,
+            ("package_version_unknown", {**source, "range": described}),
+            *status,
         )
     decided = expr.contains(version)
     if decided is False:
         return None
     if decided is None:
-        return PackageMatch(
-            "medium",
-            f"{source}: version {version} not comparable with {package.vers}{note}",
-            version,
-            expr.describe(),
+        part = (
+            "package_version_not_comparable",
+            {**source, "version": version, "vers": package.vers},
         )
+        return _found("medium", version, expr.describe(), part, *status)
     bound = expr.matching_interval(version)
-    confidence = "medium" if note else "high"
-    return PackageMatch(
-        confidence, f"{source}: version {version} within {bound}{note}", version, bound
-    )
+    confidence = "medium" if investigating else "high"
+    part = ("package_version_within", {**source, "version": version, "range": bound})
+    return _found(confidence, version, bound, part, *status)
 
 
 def match_package(asset: AssetRecord, package: PackageRange) -> PackageMatch | None:

@@ -27,6 +27,8 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from vigie.engines.cpe.names import ANY, NA, Cpe, CpeError, Value, Wildcard, parse_cpe
+from vigie.engines.reason_text import render_part
+from vigie.engines.records import Reason
 from vigie.engines.versions import version_key
 
 __all__ = [
@@ -93,27 +95,30 @@ class Criterion:
     has_range: bool = False  # a versionStart*/versionEnd* bound is given
     plain_range: bool = False  # has_range and the criterion version is `*` (the usual case)
     part_only_range: bool = False  # plain_range, and every attribute but the part is `*`
-    reason_prefix: str = ""  # `reason_head; installed `: a plain match appends the version
+    reason_prefix: str = ""  # `reason_head; `: a plain match appends the installed version
     scan: int = SCAN_OTHER
+    reason_part: Reason = ("cpe_criterion", {})  # reason_head as (code, params)
 
 
-def _bound(version: str, inclusive: bool) -> str:
-    return f"{version} ({'incl.' if inclusive else 'excl.'})"
-
-
-def _range_words(
-    cpe: Cpe, start: str | None, start_incl: bool, end: str | None, end_incl: bool
-) -> str:
-    """The bounds in words: `versions from 1.8.2 (incl.) to 1.8.32 (excl.)`."""
+def _head_part(
+    text: str,
+    cpe: Cpe,
+    start: str | None,
+    start_incl: bool,
+    end: str | None,
+    end_incl: bool,
+) -> Reason:
+    """The criterion and its bounds: `<criterion> versions from 1.8.2 (incl.) to 1.8.32 (excl.)`."""
     if start is not None and end is not None:
-        return f"versions from {_bound(start, start_incl)} to {_bound(end, end_incl)}"
+        params = {"criterion": text, "start": start, "start_incl": start_incl}
+        return "cpe_versions_from_to", {**params, "end": end, "end_incl": end_incl}
     if start is not None:
-        return f"versions from {_bound(start, start_incl)}"
+        return "cpe_versions_from", {"criterion": text, "start": start, "start_incl": start_incl}
     if end is not None:
-        return f"versions up to {_bound(end, end_incl)}"
+        return "cpe_versions_up_to", {"criterion": text, "end": end, "end_incl": end_incl}
     if cpe.version is ANY:
-        return "all versions"
-    return ""
+        return "cpe_all_versions", {"criterion": text}
+    return "cpe_criterion", {"criterion": text}
 
 
 def _range_expr(
@@ -377,8 +382,8 @@ def _criterion(
         end_key = version_key(end) if end is not None else None
     version = cpe.version
     mcid = m.get("matchCriteriaId")
-    words = _range_words(cpe, start, start_incl, end, end_incl)
-    head = f"{text} {words}" if words else text
+    head_part = _head_part(text, cpe, start, start_incl, end, end_incl)
+    head = render_part(*head_part)
     has_range = bool(bounds)
     plain_range = has_range and version is ANY
     part_only = plain_range and shape.part_only
@@ -420,6 +425,7 @@ def _criterion(
         has_range,
         plain_range,
         part_only,
-        head + "; installed ",
+        head + "; ",
         scan,
+        head_part,
     )

@@ -64,7 +64,8 @@ from vigie.engines.cpe.names import (
     Wildcard,
     compare_attribute,
 )
-from vigie.engines.records import Match
+from vigie.engines.reason_text import render_part
+from vigie.engines.records import Match, Reason
 from vigie.engines.versions import version_key
 
 __all__ = [
@@ -76,6 +77,7 @@ __all__ = [
     "Hit",
     "config_rank",
     "evaluate_criterion",
+    "installed_part",
     "installed_words",
     "make_match",
     "new_match",
@@ -88,10 +90,7 @@ HIGH = 2
 MEDIUM = 1
 CONFIDENCE = {HIGH: "high", MEDIUM: "medium"}
 _UPDATE = 4
-NA_UPPER_BOUND = (
-    "installed version - (not applicable) taken by an upper bound only,"
-    " as NVD's CPE-match data lists it"
-)
+NA_UPPER_BOUND: Reason = ("cpe_na_upper_bound", {})
 _PASS = (Relation.EQUAL, Relation.SUPERSET)
 
 
@@ -104,7 +103,18 @@ class Entry:
     VulnIndex batch sets those assets apart instead, and leaves it set).
     """
 
-    __slots__ = ("asset_id", "cpe", "installed", "ref", "root", "scope", "solo", "text", "vkey")
+    __slots__ = (
+        "asset_id",
+        "cpe",
+        "installed",
+        "installed_part",
+        "ref",
+        "root",
+        "scope",
+        "solo",
+        "text",
+        "vkey",
+    )
 
     def __init__(
         self,
@@ -126,14 +136,10 @@ class Entry:
         self.solo = True
         version = cpe.version
         # Empty for a version that is not a literal (`*`, `-`, a pattern): keys never are.
-        if version.__class__ is str:
-            self.vkey: VersionKey = version_key(version)
-            # Words for the installed version: the version itself unless an update is given
-            # (no new string); the other cases are made on the first match.
-            self.installed = version if cpe.update.__class__ is not str else ""
-        else:
-            self.vkey = ()
-            self.installed = ""
+        self.vkey: VersionKey = version_key(version) if version.__class__ is str else ()
+        # The installed version as a reason part and in words: made on the first match.
+        self.installed = ""
+        self.installed_part: Reason = _NO_PART
 
 
 class Hit:
@@ -142,7 +148,7 @@ class Hit:
     __slots__ = ("crit", "entry", "notes", "rank")
 
     def __init__(
-        self, crit: Criterion, entry: Entry, rank: int, notes: tuple[str, ...] = ()
+        self, crit: Criterion, entry: Entry, rank: int, notes: tuple[Reason, ...] = ()
     ) -> None:
         self.crit = crit
         self.entry = entry
@@ -168,7 +174,7 @@ def evaluate_criterion(crit: Criterion, entry: Entry) -> Hit | None:
     ):
         return None
     tkey = entry.vkey
-    notes: tuple[str, ...] = ()
+    notes: tuple[Reason, ...] = ()
     update_done = False
     if tkey and crit.plain_range:
         # The common case, inlined: a range and an installed literal version.
@@ -184,7 +190,7 @@ def evaluate_criterion(crit: Criterion, entry: Entry) -> Hit | None:
         if version is None:
             return None
         rank, note, update_done = version
-        if note:
+        if note is not None:
             notes = (note,)
     for i, src in crit.rest:
         tgt = cpe[i]
@@ -200,7 +206,7 @@ def evaluate_criterion(crit: Criterion, entry: Entry) -> Hit | None:
             notes += (not_given(i, src),)
         elif isinstance(tgt, Wildcard) and isinstance(src, str) and tgt.matches(src):
             rank = MEDIUM
-            notes += (f"installed {ATTRIBUTES[i]} given only as the pattern {tgt.text}",)
+            notes += (("cpe_attribute_pattern", {"attribute": ATTRIBUTES[i], "pattern": tgt.text}),)
         elif (
             i == _UPDATE
             and isinstance(tgt, str)
@@ -210,36 +216,42 @@ def evaluate_criterion(crit: Criterion, entry: Entry) -> Hit | None:
             # The dictionary spells one patch level several ways (`sudo 1.9.5:p1` and
             # `1.9.5:patch1` are both NVD names): equal as versions, not as CPE strings.
             rank = MEDIUM
-            notes += (f"installed update {tgt} read as {src}",)
+            notes += (("cpe_update_read_as", {"installed": tgt, "criterion": src}),)
         else:
             return None
     return Hit(crit, entry, rank, notes)
 
 
 @lru_cache(maxsize=4096)
-def not_given(attribute: int, criterion_value: Value) -> str:
+def not_given(attribute: int, criterion_value: Value) -> Reason:
     """The note of an attribute the criterion gives and the installed CPE leaves at `*`."""
-    return (
-        f"{ATTRIBUTES[attribute]} not given by the installed CPE"
-        f" (criterion: {_show(criterion_value)})"
-    )
+    params = {"attribute": ATTRIBUTES[attribute], "value": _show(criterion_value)}
+    return "cpe_attribute_not_given", params
 
 
 @lru_cache(maxsize=4096)
-def not_given_notes(attribute: int, criterion_value: Value) -> tuple[str]:
+def not_given_notes(attribute: int, criterion_value: Value) -> tuple[Reason]:
     """`not_given` as a one-note tuple, made once (the indexes add it to a hit's notes)."""
     return (not_given(attribute, criterion_value),)
 
 
-def _version(crit: Criterion, cpe: Cpe, tkey: VersionKey) -> tuple[int, str, bool] | None:
+_NO_PART: Reason = ("", {})
+_VERSION_NOT_GIVEN: Reason = ("cpe_version_not_given", {})
+
+
+def _pattern(tv: Wildcard) -> Reason:
+    return "cpe_version_pattern", {"pattern": tv.text}
+
+
+def _version(crit: Criterion, cpe: Cpe, tkey: VersionKey) -> tuple[int, Reason | None, bool] | None:
     """(rank, note, update already accounted for) for the version attribute, or None."""
     sv = crit.cpe.version
     tv = cpe.version
     if crit.has_range:
         if tv is ANY:
-            return MEDIUM, "version unknown: the installed CPE gives none", False
+            return MEDIUM, _VERSION_NOT_GIVEN, False
         if isinstance(tv, Wildcard):
-            return MEDIUM, f"installed version given only as the pattern {tv.text}", False
+            return MEDIUM, _pattern(tv), False
         if tv is NA:
             # NVD's CPE-match data lists a product's `-` name among the names an upper bound
             # alone covers (DCMTK `< 3.6.7` lists `dcmtk:-`), never under a lower bound; medium
@@ -255,36 +267,37 @@ def _version(crit: Criterion, cpe: Cpe, tkey: VersionKey) -> tuple[int, str, boo
         if end is not None and (key > end if crit.end_incl else key >= end):
             return None
         if sv is ANY:
-            return HIGH, "", False
+            return HIGH, None, False
         # A criterion with both a fixed version and a range (reported at compile time):
         # the fixed version must hold as well, checked below.
     if sv is ANY:
-        return HIGH, "", False
+        return HIGH, None, False
     if sv is NA:
         if tv is NA:
-            return HIGH, "", False
+            return HIGH, None, False
         if tv is ANY:
-            return MEDIUM, "version unknown: the installed CPE gives none (criterion: '-')", False
+            return MEDIUM, ("cpe_version_not_given_na", {}), False
         return None
     if isinstance(sv, Wildcard):
         if isinstance(tv, str) and sv.matches(tv):
-            return HIGH, "", False
+            return HIGH, None, False
         if tv is ANY:
-            return MEDIUM, "version unknown: the installed CPE gives none", False
+            return MEDIUM, _VERSION_NOT_GIVEN, False
         return None
     if isinstance(tv, str):
         if tv == sv:
-            return HIGH, "", False
+            return HIGH, None, False
         key = tkey or version_key(tv)
         if key == crit.version_key:
-            return MEDIUM, f"installed version {tv} read as {sv}", False
+            return MEDIUM, ("cpe_version_read_as", {"installed": tv, "criterion": sv}), False
         if key == crit.combined_key and (cpe.update is ANY or cpe.update is NA):
-            return MEDIUM, f"installed version {tv} read as {sv} update {crit.cpe.update}", True
+            params = {"installed": tv, "version": sv, "update": _show(crit.cpe.update)}
+            return MEDIUM, ("cpe_version_update_read_as", params), True
         return None
     if tv is ANY:
-        return MEDIUM, "version unknown: the installed CPE gives none", False
+        return MEDIUM, _VERSION_NOT_GIVEN, False
     if isinstance(tv, Wildcard) and isinstance(sv, str) and tv.matches(sv):
-        return MEDIUM, f"installed version given only as the pattern {tv.text}", False
+        return MEDIUM, _pattern(tv), False
     return None
 
 
@@ -326,14 +339,14 @@ def config_rank(cfg: Configuration, best: Mapping[int, int]) -> int:
 
 def tree_matches(
     vuln: CompiledVuln, hits: Mapping[int, Sequence[Hit]]
-) -> dict[Hashable, tuple[int, Hit, tuple[str, ...]]]:
+) -> dict[Hashable, tuple[int, Hit, tuple[Reason, ...]]]:
     """Evaluate every configuration on the hits of one asset tree.
 
     Returns, per asset ref, the best (rank, vulnerable hit, platform notes) among the true
     configurations; `hits` maps criterion index to the tree's hits on it.
     """
     best = {ci: max(h.rank for h in hs) for ci, hs in hits.items() if hs}
-    out: dict[Hashable, tuple[int, Hit, tuple[str, ...]]] = {}
+    out: dict[Hashable, tuple[int, Hit, tuple[Reason, ...]]] = {}
     for cfg in vuln.configurations:
         rank = config_rank(cfg, best)
         if rank == 0 or cfg.negate:
@@ -355,14 +368,15 @@ def tree_matches(
 
 def _platform(
     vuln: CompiledVuln, cfg: Configuration, own: Hit, hits: Mapping[int, Sequence[Hit]]
-) -> tuple[str, ...]:
-    """Words for the other criteria that made an AND configuration (or AND node) true."""
+) -> tuple[Reason, ...]:
+    """Reasons for the other criteria that made an AND configuration (or AND node) true."""
     if cfg.simple:
         return ()
-    words = []
+    words: list[Reason] = []
     for node in cfg.nodes:
         if node.negate:
-            words.append("and none of " + " / ".join(vuln.criteria[i].text for i in node.criteria))
+            criteria = " / ".join(vuln.criteria[i].text for i in node.criteria)
+            words.append(("cpe_and_none_of", {"criteria": criteria}))
             continue
         if own.crit.index in node.criteria:
             if node.operator != "AND":
@@ -373,32 +387,46 @@ def _platform(
         for found in groups:
             if found:
                 h = max(found, key=lambda x: x.rank)
-                words.append(f"condition {h.crit.text} met by {h.entry.asset_id} ({h.entry.text})")
+                params = {"criterion": h.crit.text, "asset": h.entry.asset_id, "cpe": h.entry.text}
+                words.append(("cpe_condition_met", params))
     return tuple(words)
 
 
-def _installed(cpe: Cpe) -> str:
+def _installed(cpe: Cpe) -> Reason:
     version = cpe.version
+    update = cpe.update
+    params: dict[str, str]
     if version is ANY:
-        text = "version unknown"
+        code, params = "cpe_installed_unknown", {}
     elif version is NA:
-        text = "'-' (no version)"
+        code, params = "cpe_installed_na", {}
     else:
-        text = _show(version)
-    if isinstance(cpe.update, str):
-        text += f" update {cpe.update}"
-    return text
+        code, params = "cpe_installed", {"version": _show(version)}
+    if isinstance(update, str):
+        return f"{code}_update", {**params, "update": update}
+    return code, params
 
 
 def installed_words(entry: Entry) -> str:
-    """Words for the installed version of `entry`, made once per entry (on its first match)."""
+    """Words for the installed version of `entry`, made once per entry (on its first match).
+
+    Sets `entry.installed_part` too: the same as a reason part.
+    """
     text = entry.installed
     if not text:
-        text = entry.installed = _installed(entry.cpe)
+        part = entry.installed_part = _installed(entry.cpe)
+        text = entry.installed = render_part(*part)
     return text
 
 
-def _match_builder() -> Callable[[str, str, str, str, str, str, str], Match]:
+def installed_part(entry: Entry) -> Reason:
+    """The installed version of `entry` as a reason part (see `installed_words`)."""
+    if not entry.installed:
+        installed_words(entry)
+    return entry.installed_part
+
+
+def _match_builder() -> Callable[[str, str, str, str, str, str, str, tuple[Reason, ...]], Match]:
     """A positional constructor of `records.Match` that skips the frozen dataclass `__init__`.
 
     The frozen `__init__` sets each field through `object.__setattr__` (measured ≈1.6-2 µs a
@@ -419,7 +447,9 @@ def _match_builder() -> Callable[[str, str, str, str, str, str, str], Match]:
     )
     if not plain:
 
-        def build(a: str, v: str, s: str, c: str, r: str, cr: str, vr: str) -> Match:
+        def build(
+            a: str, v: str, s: str, c: str, r: str, cr: str, vr: str, rs: tuple[Reason, ...]
+        ) -> Match:
             return Match(
                 asset=a,
                 vulnerability=v,
@@ -428,14 +458,17 @@ def _match_builder() -> Callable[[str, str, str, str, str, str, str], Match]:
                 reason=r,
                 criterion=cr,
                 version_range=vr,
+                reasons=rs,
             )
 
         return build
     new = object.__new__
     setters = [d.__set__ for d in slots]
-    s_asset, s_vuln, s_source, s_conf, s_reason, s_crit, s_range = setters
+    s_asset, s_vuln, s_source, s_conf, s_reason, s_crit, s_range, s_reasons = setters
 
-    def build_fast(a: str, v: str, s: str, c: str, r: str, cr: str, vr: str) -> Match:
+    def build_fast(
+        a: str, v: str, s: str, c: str, r: str, cr: str, vr: str, rs: tuple[Reason, ...]
+    ) -> Match:
         m: Match = new(Match)
         s_asset(m, a)
         s_vuln(m, v)
@@ -444,6 +477,7 @@ def _match_builder() -> Callable[[str, str, str, str, str, str, str], Match]:
         s_reason(m, r)
         s_crit(m, cr)
         s_range(m, vr)
+        s_reasons(m, rs)
         return m
 
     return build_fast
@@ -457,17 +491,20 @@ _MATCH_FIELDS = (
     "reason",
     "criterion",
     "version_range",
+    "reasons",
 )
-# new_match(asset, vulnerability, source, confidence, reason, criterion, version_range)
+# new_match(asset, vulnerability, source, confidence, reason, criterion, version_range, reasons)
 new_match = _match_builder()
 
 
-def make_match(vuln: CompiledVuln, rank: int, hit: Hit, platform: tuple[str, ...] = ()) -> Match:
-    """The Match record for a vulnerable hit, with its reason in words."""
+def make_match(vuln: CompiledVuln, rank: int, hit: Hit, platform: tuple[Reason, ...] = ()) -> Match:
+    """The Match record for a vulnerable hit, with its reason as parts and in words."""
     crit = hit.crit
     reason = crit.reason_prefix + installed_words(hit.entry)
+    reasons: tuple[Reason, ...] = (crit.reason_part, hit.entry.installed_part)
     if hit.notes or platform:
-        reason = "; ".join((reason, *hit.notes, *platform))
+        reasons = (*reasons, *hit.notes, *platform)
+        reason = "; ".join((reason, *(render_part(*p) for p in (*hit.notes, *platform))))
     return new_match(
         hit.entry.asset_id,
         vuln.id,
@@ -476,4 +513,5 @@ def make_match(vuln: CompiledVuln, rank: int, hit: Hit, platform: tuple[str, ...
         reason,
         crit.text,
         crit.version_range,
+        reasons,
     )

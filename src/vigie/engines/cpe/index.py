@@ -72,7 +72,8 @@ from vigie.engines.cpe.evaluate import (
     tree_matches,
 )
 from vigie.engines.cpe.names import ANY, NA, Cpe, CpeError, Value, Wildcard, parse_cpe
-from vigie.engines.records import AssetRecord, InputError, Match, VulnRecord
+from vigie.engines.reason_text import render_part
+from vigie.engines.records import AssetRecord, InputError, Match, Reason, VulnRecord
 
 __all__ = [
     "InventoryIndex",
@@ -297,7 +298,7 @@ class _Bucket:
         return out
 
 
-Notes = tuple[str, ...]
+Notes = tuple[Reason, ...]
 
 
 class _Found:
@@ -527,9 +528,10 @@ def _noted_match(vuln: CompiledVuln, rank: int, crit: Criterion, e: Entry, notes
     """The Match of a hit with its notes (make_match without a Hit)."""
     installed = e.installed or installed_words(e)
     if len(notes) == 1:
-        reason = f"{crit.reason_prefix}{installed}; {notes[0]}"  # one string built, not three
+        # One string built, not three.
+        reason = f"{crit.reason_prefix}{installed}; {render_part(*notes[0])}"
     elif notes:
-        reason = "; ".join((crit.reason_prefix + installed, *notes))
+        reason = "; ".join((crit.reason_prefix + installed, *(render_part(*n) for n in notes)))
     else:
         reason = crit.reason_prefix + installed
     return new_match(
@@ -540,6 +542,7 @@ def _noted_match(vuln: CompiledVuln, rank: int, crit: Criterion, e: Entry, notes
         reason,
         crit.text,
         crit.version_range,
+        (crit.reason_part, e.installed_part, *notes),
     )
 
 
@@ -594,6 +597,7 @@ class _Batch:
                     if found.high:
                         source = vuln.source
                         prefix = crit.reason_prefix
+                        head = crit.reason_part
                         text = crit.text
                         version_range = crit.version_range
                         for e in found.high:
@@ -606,6 +610,7 @@ class _Batch:
                                     prefix + (e.installed or installed_words(e)),
                                     text,
                                     version_range,
+                                    (head, e.installed_part),
                                 )
                             )
                     for e, notes in found.medium:
@@ -630,6 +635,7 @@ class _Batch:
                                 c.reason_prefix + (e.installed or installed_words(e)),
                                 c.text,
                                 c.version_range,
+                                (c.reason_part, e.installed_part),
                             )
                         )
                     for rank, crit, e, notes in best.others():
@@ -994,6 +1000,7 @@ class InventoryIndex:
                 # One criterion, one bucket, one entry per asset in it: nothing to deduplicate.
                 found = _scan(crit, buckets[0])
                 prefix = crit.reason_prefix
+                head = crit.reason_part
                 text = crit.text
                 version_range = crit.version_range
                 for lot in _lots(found.high):
@@ -1009,6 +1016,7 @@ class InventoryIndex:
                                     prefix + (e.installed or installed_words(e)),
                                     text,
                                     version_range,
+                                    (head, e.installed_part),
                                 ),
                             )
                             for e in lot
@@ -1040,6 +1048,7 @@ class InventoryIndex:
                             c.reason_prefix + (e.installed or installed_words(e)),
                             c.text,
                             c.version_range,
+                            (c.reason_part, e.installed_part),
                         ),
                     )
                     for c, e in lot_p
@@ -1095,7 +1104,7 @@ class InventoryIndex:
 
     def _complex_hits(
         self, vuln: CompiledVuln, lookup: Sequence[Criterion]
-    ) -> Iterator[tuple[int, Hit, tuple[str, ...]]]:
+    ) -> Iterator[tuple[int, Hit, Notes]]:
         """AND / negated configurations, evaluated tree by tree.
 
         Only a tree holding a hit of a criterion that can raise a Match (`_alerting`) can get

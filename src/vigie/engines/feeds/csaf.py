@@ -36,9 +36,11 @@ from vigie.engines.feeds.cpe_names import and_configuration, criterion, or_confi
 from vigie.engines.feeds.csaf_products import CsafProduct, ProductTree, flatten_product_tree
 from vigie.engines.feeds.range_text import encode_version, free_text_to_vers
 from vigie.engines.records import (
+    REMEDIATION_CATEGORIES,
     CvssScore,
     NamedProduct,
     PackageRange,
+    Remediation,
     VexStatement,
     VulnRecord,
 )
@@ -198,6 +200,7 @@ def _vulnerability(
             )
 
     configurations = ([or_configuration(criteria)] if criteria else []) + joined
+    remediation_text, remediations = _remediation(vuln, where, ctx.tree, statuses, problems, vid)
     record = VulnRecord(
         id=vid,
         source=ctx.source,
@@ -223,7 +226,8 @@ def _vulnerability(
             ]
         ),
         ssvc_exploitation=_exploitation(vuln),
-        remediation=_remediation(vuln, where, ctx.tree, problems, vid),
+        remediation=remediation_text,
+        remediations=remediations,
         url=ctx.url,
     )
     return record, statements
@@ -395,15 +399,22 @@ def _cwes(vuln: dict[str, Any], where: str, problems: Problems, vid: str) -> tup
 
 
 def _remediation(
-    vuln: dict[str, Any], where: str, tree: ProductTree, problems: Problems, vid: str
-) -> str:
+    vuln: dict[str, Any],
+    where: str,
+    tree: ProductTree,
+    statuses: dict[str, str],
+    problems: Problems,
+    vid: str,
+) -> tuple[str, tuple[Remediation, ...]]:
+    """The remediations as one English text (kept for exports) and as codes with values."""
     lines: list[str] = []
+    found: list[Remediation] = []
     for index, item in enumerate(get_list(vuln, "remediations", where, problems, vid)):
         rwhere = f"{where}/remediations/{index}"
         if not isinstance(item, dict):
             problems.add("expected an object", field=rwhere, record=vid)
             continue
-        tree.resolve(
+        pids = tree.resolve(
             get_list(item, "product_ids", rwhere, problems, vid),
             get_list(item, "group_ids", rwhere, problems, vid),
             rwhere,
@@ -415,7 +426,61 @@ def _remediation(
         url = get_str(item, "url", rwhere, problems, vid)
         if details or url:
             lines.append(f"{category}: {details}" + (f" ({url})" if url else ""))
-    return "\n".join(dict.fromkeys(lines))
+        if category not in REMEDIATION_CATEGORIES:
+            if category:
+                problems.add(
+                    f"unknown remediation category {category!r}",
+                    field=f"{rwhere}/category",
+                    record=vid,
+                )
+            continue
+        products = [tree.products[pid] for pid in pids]
+        found.append(
+            Remediation(
+                category=category,
+                details=details,
+                url=url.strip(),
+                date=get_str(item, "date", rwhere, problems, vid).strip(),
+                products=tuple(dict.fromkeys(_criterion_of(p) for p in products)),
+                product_ids=tuple(pids),
+                fixed_in=_fixed_versions(products, tree, statuses)
+                if category == "vendor_fix"
+                else (),
+            )
+        )
+    return "\n".join(dict.fromkeys(lines)), tuple(dict.fromkeys(found))
+
+
+def _criterion_of(product: CsafProduct) -> str:
+    """The product as the matchers write `Match.criterion` for it (CPE, bare purl, names)."""
+    if product.cpe:
+        return product.cpe
+    if product.purl:
+        purl = PackageURL.from_string(product.purl)
+        return PackageURL(type=purl.type, namespace=purl.namespace, name=purl.name).to_string()
+    return f"{product.vendor} {product.product}".strip()
+
+
+def _fixed_versions(
+    products: list[CsafProduct], tree: ProductTree, statuses: dict[str, str]
+) -> tuple[str, ...]:
+    """Exact versions the advisory lists as fixed for the products a vendor fix names.
+
+    A vendor fix usually names the affected products; the fixed ones are their siblings in the
+    tree (same vendor and product name, `fixed` / `first_fixed` status, one exact version).
+    """
+    names = {(p.vendor, p.product) for p in products}
+    versions: list[str] = []
+    for pid, status in statuses.items():
+        fixed = tree.products[pid]
+        if status != "fixed" or (fixed.vendor, fixed.product) not in names:
+            continue
+        version = PackageURL.from_string(fixed.purl).version if fixed.purl else None
+        if version:
+            versions.append(version)
+        elif fixed.exact_version and fixed.versions:
+            versions.append(fixed.versions)
+    return tuple(dict.fromkeys(versions))
 
 
 def _exploitation(vuln: dict[str, Any]) -> str | None:

@@ -36,7 +36,7 @@ from vigie.engines.feeds.cve5_versions import (
     segments,
     to_vers,
 )
-from vigie.engines.records import CvssScore, NamedProduct, PackageRange, VulnRecord
+from vigie.engines.records import CvssScore, NamedProduct, PackageRange, Remediation, VulnRecord
 
 CVE_RECORD_URL = "https://www.cve.org/CVERecord?id="
 CISA_ADP = "CISA-ADP"
@@ -118,6 +118,7 @@ def parse_cve5_record(
 
     named: list[NamedProduct] = []
     packages: list[PackageRange] = []
+    fixes: list[Remediation] = []
     for index, entry in enumerate(get_list(cna, "affected", nwhere, problems, cve_id)):
         if not isinstance(entry, dict):
             problems.add("expected an object", field=f"{nwhere}/affected/{index}", record=cve_id)
@@ -127,6 +128,9 @@ def parse_cve5_record(
         )
         named.extend(found_named)
         packages.extend(found_packages)
+        fix = _fixed_in(entry, f"{nwhere}/affected/{index}", cve_id)
+        if fix is not None:
+            fixes.append(fix)
 
     record = VulnRecord(
         id=cve_id,
@@ -150,6 +154,7 @@ def parse_cve5_record(
             [*_urls(cna, "exploit"), *(u for _, adp in adps for u in _urls(adp, "exploit"))]
         ),
         remediation=_remediation(cna),
+        remediations=tuple(dict.fromkeys((*fixes, *_advice(cna)))),
         url=CVE_RECORD_URL + cve_id,
     )
     for index, adp in cisa:
@@ -428,3 +433,83 @@ def _remediation(cna: dict[str, Any]) -> str:
             if text:
                 parts.append(f"{label}: {text}")
     return "\n".join(parts)
+
+
+def _advice(cna: dict[str, Any]) -> tuple[Remediation, ...]:
+    """The CNA's `solutions` (a vendor fix) and `workarounds`, in English, as remediations."""
+    found: list[Remediation] = []
+    for key, category in (("solutions", "vendor_fix"), ("workarounds", "workaround")):
+        items = cna.get(key)
+        if isinstance(items, list):
+            text = _english(items).strip()
+            if text:
+                found.append(Remediation(category=category, details=text))
+    return tuple(found)
+
+
+def _fixed_in(entry: dict[str, Any], where: str, cve_id: str) -> Remediation | None:
+    """The versions an `affected` entry says are no longer affected: where the fix landed.
+
+    An `unaffected` run that starts at a version (`{version: 5.12.9, lessThanOrEqual: 5.12.*}`),
+    a `changes` step to `unaffected` (`at: 8.1.23-h1`), and the `lessThan` end of an affected
+    range when other versions are not affected by default, begin with the fix. A run from "0"
+    is the time before the flaw was introduced, and an entry with no affected version at all is
+    a product the flaw never touched: neither is a fix.
+    """
+    purl = _package_purl(entry, where, Problems(""), cve_id)
+    vendor = str(entry.get("vendor") or "").strip()
+    product = str(entry.get("product") or entry.get("packageName") or "").strip()
+    if vendor.lower() in ("n/a", "unknown"):
+        vendor = ""
+    if product.lower() in ("n/a", "unknown"):
+        product = ""
+    default_type = str(entry.get("versionType") or "")
+    affected = entry.get("defaultStatus") == "affected"
+    fixed: list[str] = []
+    for index, item in enumerate(as_list(entry.get("versions"))):
+        if not isinstance(item, dict):
+            continue
+        if str(item.get("versionType") or default_type).lower() in UNORDERED_TYPES:
+            continue
+        # Shapes were reported by _affected_products already: read quietly here.
+        runs = segments(item, f"{where}/versions/{index}", Problems(""), cve_id)
+        affected = affected or any(run.status == "affected" for run in runs)
+        fixed.extend(
+            start
+            for run in runs
+            if run.status == "unaffected"
+            and (start := run.exact if run.exact is not None else run.lower)
+        )
+        changes = [c for c in as_list(item.get("changes")) if isinstance(c, dict)]
+        # A step to unaffected at the range's very end leaves no run of its own.
+        fixed.extend(str(c["at"]) for c in changes if c.get("status") == "unaffected" and "at" in c)
+        less_than = item.get("lessThan")
+        if (
+            item.get("status") == "affected"
+            and not changes
+            and isinstance(less_than, str)
+            and entry.get("defaultStatus") != "affected"
+            and not less_than.strip().endswith("*")
+        ):
+            fixed.append(less_than.strip())
+    if not affected or not (product or purl is not None):
+        return None
+    if purl is not None:
+        name = PackageURL(type=purl.type, namespace=purl.namespace, name=purl.name).to_string()
+    else:
+        name = f"{vendor} {product}".strip()
+    versions = unique([v.strip() for v in fixed if _is_plain_version(v)])
+    if not versions:
+        return None
+    return Remediation(category="vendor_fix", products=(name,), fixed_in=versions)
+
+
+def _is_plain_version(text: str) -> bool:
+    """`8.1.23-h1`, `6.4-rc1`; not `All`, `2.1 All`, `< 8.0.0` or `*` (no version to install)."""
+    lowered = text.strip().lower()
+    return (
+        bool(lowered)
+        and lowered not in ("0", "*", "-", "all", "n/a", "unspecified", "unknown")
+        and not any(c.isspace() for c in lowered)
+        and lowered[0] not in "<>=!"
+    )

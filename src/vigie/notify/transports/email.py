@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 
+from vigie.accounts.zones import reading_as
 from vigie.core.mail import render_mail
 from vigie.notify.transports.base import PermanentError, TemporaryError, Transport
 
@@ -29,7 +30,9 @@ class EmailTransport(Transport):
         language = delivery.language or settings.LANGUAGE_CODE
         context = {"base_url": settings.VIGIE_BASE_URL, **delivery.payload}
         try:
-            subject, text, html = render_mail(delivery.template, context, language)
+            # Dates in the recipient's zone, as their pages show them (accounts.zones).
+            with reading_as(delivery):
+                subject, text, html = render_mail(delivery.template, context, language)
         except (TemplateDoesNotExist, TemplateSyntaxError) as exc:
             raise PermanentError(f"template {delivery.template}: {type(exc).__name__}") from exc
         # Kept for the delivery log: the subject as the recipient saw it.

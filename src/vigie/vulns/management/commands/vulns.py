@@ -1,7 +1,8 @@
 """`vigie vulns ...`: offline matching, feed imports and refreshes.
 
 * `vigie vulns match --inventory PATH --feed PATH [--feed PATH ...] [--format json|table]
-  [--strict]` matches files against files, without the database (docs: INTERFACES.md).
+  [--strict] [--lang en|fr]` matches files against files, without the database (docs:
+  INTERFACES.md); `--lang` is the language of the reasons.
 * `vigie vulns import PATH|URL [...]` loads feeds into the platform and raises alerts.
 * `vigie vulns refresh` fetches the configured feed URLs (what the periodic job runs).
 * `vigie vulns rematch` evaluates every stored vulnerability against every inventory.
@@ -19,10 +20,15 @@ from typing import Any, NoReturn
 
 import orjson
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
 from tqdm import tqdm
 
 from vigie.engines.offline import NO_FEED_READ, OfflineInputError, OfflineReport, run_offline_match
 from vigie.engines.records import InputError
+from vigie.vulns.reasons import stored_reason
+
+# `vulns match --lang`: English is the engine's own; the others are the platform's catalogues.
+LANGUAGES = ("en", "fr")
 
 # `vulns match` exit statuses (0: matching ran, whatever it found). Usage errors exit 2 too,
 # through argparse.
@@ -70,6 +76,16 @@ class Command(BaseCommand):
             default="json",
             help="json: an array of matches on stdout; table: one line per match for people "
             "(default: %(default)s)",
+        )
+        match.add_argument(
+            "--lang",
+            choices=LANGUAGES,
+            default="en",
+            help=(
+                "language of the reasons in the table and in the JSON `reason` keys "
+                "(`reason_parts` gives them as codes whatever the language; "
+                "default: %(default)s)"
+            ),
         )
         match.add_argument(
             "--strict",
@@ -171,6 +187,8 @@ class Command(BaseCommand):
                 "unreadable (listed above), their content not matched"
             )
         self.stderr.write(summary)
+        if options["lang"] != "en":
+            _translate_reasons(report.rows, options["lang"])
         if options["format"] == "json":
             sys.stdout.buffer.write(orjson.dumps(report.rows, option=orjson.OPT_INDENT_2) + b"\n")
             sys.stdout.flush()
@@ -246,6 +264,14 @@ class Command(BaseCommand):
                         widths,
                     )
                 )
+
+
+def _translate_reasons(rows: list[dict[str, Any]], lang: str) -> None:
+    """Rewrite each row's `reason` (and its corroboration's) in `lang`, from their parts."""
+    with translation.override(lang):
+        for row in rows:
+            for entry in (row, *row["corroboration"]):
+                entry["reason"] = stored_reason(entry["reason_parts"], str(entry["reason"]))
 
 
 def _line(cells: tuple[str, ...], widths: list[int]) -> str:
