@@ -193,9 +193,19 @@ def build(assets: int, alerts: int) -> None:
             out = io.StringIO()
             writer = csv.writer(out)
             writer.writerow(
-                ["id", "name", "kind", "vendor", "product", "version", "cpe", "criticality",
-                 "exposure", "location"]
-            )  # fmt: skip
+                [
+                    "id",
+                    "name",
+                    "kind",
+                    "vendor",
+                    "product",
+                    "version",
+                    "cpe",
+                    "criticality",
+                    "exposure",
+                    "location",
+                ]
+            )
             for n, (vendor, product, cpe) in enumerate(rows[chunk : chunk + 10_000], chunk):
                 kind = weighted(rng, KINDS)
                 version = cpe.split(":")[5]
@@ -332,6 +342,7 @@ def build(assets: int, alerts: int) -> None:
                 )
             )
         AuditEvent.objects.bulk_create(events, batch_size=2000)
+    past_imports(main.organisation, main.user, other.organisation, rng)
     print(
         f"data built in {time.perf_counter() - started:.1f} s: "
         f"{Asset.objects.filter(organisation=main.organisation).count()} assets, "
@@ -339,6 +350,47 @@ def build(assets: int, alerts: int) -> None:
         f"({AlertAsset.objects.filter(alert__organisation=main.organisation).count()} "
         f"affected-asset rows), {AuditEvent.objects.count()} audit events"
     )
+
+
+PAST_IMPORTS = 1_000
+
+
+def past_imports(org: Any, user: Any, other: Any, rng: random.Random) -> None:
+    """Years of weekly and daily inventory exports: a history long enough to page through."""
+    from django.utils import timezone
+
+    from vigie.inventory.models import InventoryImport
+
+    now = timezone.now()
+    rows, dates = [], []
+    for n, owner in [(n, org) for n in range(PAST_IMPORTS)] + [(n, other) for n in range(100)]:
+        errors = rng.random() < 0.1
+        dates.append(now - timedelta(days=30 + n * 1.5, minutes=rng.uniform(0, 600)))
+        rows.append(
+            InventoryImport(
+                organisation=owner,
+                uploaded_by=user if owner == org else None,
+                file_name=f"export-gmao-{n:04d}.csv",
+                file_format="csv",
+                file_sha256=secrets.token_hex(32),
+                state="invalid" if errors else rng.choice(["committed"] * 8 + ["discarded"]),
+                summary={"rows": 10_000, "errors": rng.randint(1, 40), "warnings": 3}
+                if errors
+                else {
+                    "rows": 10_000,
+                    "new": rng.randint(0, 200),
+                    "updated": rng.randint(0, 900),
+                    "unchanged": 9_000,
+                    "errors": 0,
+                    "warnings": 0,
+                },
+            )
+        )
+    made = InventoryImport.objects.bulk_create(rows, batch_size=500)
+    # created_at is auto_now_add: the history's dates are set afterwards.
+    for job, at in zip(made, dates, strict=True):
+        job.created_at = at
+    InventoryImport.objects.bulk_update(made, ["created_at"], batch_size=500)
 
 
 def credentials() -> tuple[str, str, str]:
@@ -454,6 +506,8 @@ def urls() -> list[tuple[str, str]]:
         ("audit log", f"{o}/audit/"),
         ("audit action=alert.state_changed", f"{o}/audit/?action=alert.state_changed"),
         ("audit page 2 (next link)", f"{o}/audit/#next"),
+        ("imports", f"{o}/inventory/imports/"),
+        ("imports page 2 (next link)", f"{o}/inventory/imports/#next"),
         ("API assets", f"{api}/assets"),
         ("API assets page 2", f"{api}/assets?page=2"),
         ("API assets kind=server", f"{api}/assets?kind=server"),
@@ -463,6 +517,8 @@ def urls() -> list[tuple[str, str]]:
         ("API alerts priority=attend", f"{api}/alerts?priority=attend"),
         ("API alerts state=all page 20", f"{api}/alerts?state=all&page=20"),
         ("API audit", f"{api}/audit"),
+        ("API imports", f"{api}/inventory/imports"),
+        ("API imports page 5", f"{api}/inventory/imports?page=5"),
     ]
 
 
@@ -545,6 +601,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="a scratch PostgreSQL database")
     parser.add_argument("--home", default=None, help="VIGIE_HOME to build once and reuse")
     parser.add_argument("--rebuild", action="store_true", help="drop the data and build it again")
+    parser.add_argument("--build-only", action="store_true", help="build the data, measure nothing")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
@@ -561,6 +618,18 @@ def main() -> None:
         build(args.assets, args.alerts)
     else:
         print(f"reusing the data of {args.database_url or home}")
+        from vigie.inventory.models import InventoryImport
+
+        main_org = Organisation.objects.get(slug=SLUG)
+        if InventoryImport.objects.filter(organisation=main_org).count() < PAST_IMPORTS:
+            # Data built before the imports list was measured.
+            from django.contrib.auth import get_user_model
+
+            user = get_user_model().objects.get(username=f"{SLUG}-admin")
+            other = Organisation.objects.get(slug="ch-voisin")
+            past_imports(main_org, user, other, random.Random(20261206))
+    if args.build_only:
+        return
     name, value, token = credentials()
     from django.db import connections
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vigie.conf.database import database_from_url
 from vigie.conf.env import (
+    ConfigurationError,
     env_bool,
     env_choice,
     env_int,
@@ -292,8 +293,34 @@ VIGIE_CSAF_ROLIE_URLS = env_list("VIGIE_CSAF_ROLIE_URLS", [])
 VIGIE_CSAF_DIRECTORY_URLS = env_list("VIGIE_CSAF_DIRECTORY_URLS", [])
 VIGIE_FEED_REFRESH_MINUTES = env_int("VIGIE_FEED_REFRESH_MINUTES", 60, minimum=1)
 VIGIE_FEED_TIMEOUT_SECONDS = env_int("VIGIE_FEED_TIMEOUT_SECONDS", 60, minimum=1)
-# Days after which a feed is stale, per kind: "nvd=2,kev=2,epss=3,csaf=7" (vulns/freshness.py).
-VIGIE_FEED_STALE_DAYS = env_str("VIGIE_FEED_STALE_DAYS", "")
+# Days after which a vulnerability source is stale, per kind (vulns/freshness.py,
+# docs/operations.md); "records" is for runs from before the per-source counts.
+FEED_STALE_DAYS_DEFAULTS = {
+    "nvd": 2,
+    "cve5": 2,
+    "kev": 2,
+    "epss": 3,
+    "csaf": 7,
+    "vex": 7,
+    "records": 7,
+}
+
+
+def feed_stale_days(text: str) -> dict[str, int]:
+    """The defaults, overridden by "kev=1,csaf=14"; anything else stops the start."""
+    days = dict(FEED_STALE_DAYS_DEFAULTS)
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        kind, sep, value = (part.strip() for part in item.partition("="))
+        if not sep or kind.lower() not in days or not value.isdigit() or int(value) < 1:
+            raise ConfigurationError(
+                f"VIGIE_FEED_STALE_DAYS: {item!r} is not KIND=DAYS (DAYS at least 1, KIND one "
+                f"of {', '.join(FEED_STALE_DAYS_DEFAULTS)})"
+            )
+        days[kind.lower()] = int(value)
+    return days
+
+
+VIGIE_FEED_STALE_DAYS = feed_stale_days(env_str("VIGIE_FEED_STALE_DAYS", ""))
 
 # --- Inventory (vigie.inventory) ---
 VIGIE_MAX_INVENTORY_BYTES = env_int("VIGIE_MAX_INVENTORY_MB", 50, minimum=1) * 1024 * 1024

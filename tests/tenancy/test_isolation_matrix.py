@@ -269,6 +269,7 @@ UI_CASES: list[tuple[str, str, str, dict[str, str], tuple[int, ...]]] = [
     ("inventory:list", "get", "/o/chu-alpha/inventory/", {}, OK_A),
     ("inventory:list", "get", "/o/chu-alpha/inventory/?format=csv", {}, OK_A),
     ("inventory:import", "get", "/o/chu-alpha/inventory/import/", {}, (200, 403, 404, 404, 302)),
+    ("inventory:imports", "get", "/o/chu-alpha/inventory/imports/", {}, OK_A),
     (
         "inventory:import_preview",
         "get",
@@ -660,6 +661,13 @@ API_CASES: list[tuple[str, str, str, dict[str, Any] | None, tuple[int, ...]]] = 
         "/api/v1/organisations/clinique-beta/assets/{a_asset}",
         None,
         (404, 404, 404, 404, 401),
+    ),
+    (
+        "get",
+        "/api/v1/organisations/{slug}/inventory/imports",
+        "/api/v1/organisations/chu-alpha/inventory/imports",
+        None,
+        OK_API_A,
     ),
     (
         "post",

@@ -31,7 +31,7 @@ def test_bulk_assign_stores_the_assignee_and_the_list_shows_and_filters_it(
 
     client = signed_in(officer)
     everything = client.get(LIST).content.decode()
-    assert 'data-testid="alert-assignee">attribuée à a.rssi<' in everything
+    assert 'data-testid="alert-assignee">attribuée à a.rssi@example.org<' in everything
     assert "CVE-2024-0102" in everything
     mine = client.get(LIST, {"mine": "on"}).content.decode()
     assert "CVE-2024-0101" in mine

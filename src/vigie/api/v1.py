@@ -23,7 +23,7 @@ from vigie.api.tokens import create_token, revoke_token
 from vigie.audit.queries import apply_filters, events_for
 from vigie.core.email_address import InvalidEmailAddress, check_email_address
 from vigie.core.paging import ConvertedRows
-from vigie.inventory import imports
+from vigie.inventory import import_list, imports
 from vigie.inventory.models import Asset, InventoryImport
 from vigie.tenancy import actions
 from vigie.tenancy.access import (
@@ -503,6 +503,43 @@ def list_assets(request: HttpRequest, slug: str, filters: Query[AssetFilter]) ->
 def get_asset(request: HttpRequest, slug: str, asset_id: int) -> Asset:
     access = org_access(signed_in(request), slug)
     return get_scoped(access, Asset.objects.select_related("parent"), pk=asset_id)
+
+
+class ImportListOut(Schema):
+    id: str
+    file_name: str
+    format: str
+    state: str
+    match_state: str
+    uploaded_by: str | None = Field(None, description="username of who uploaded the file")
+    created_at: datetime
+    committed_at: datetime | None
+    summary: dict[str, int] = Field(
+        description="rows, new, updated, unchanged, errors, warnings (no new / updated / "
+        "unchanged for a refused file: it is not compared with the inventory)"
+    )
+
+    @staticmethod
+    def resolve_id(obj: InventoryImport) -> str:
+        return str(obj.pk)
+
+    @staticmethod
+    def resolve_format(obj: InventoryImport) -> str:
+        return obj.file_format
+
+    @staticmethod
+    def resolve_uploaded_by(obj: InventoryImport) -> str | None:
+        return obj.uploaded_by.get_username() if obj.uploaded_by else None
+
+
+@inventory.get("/{slug}/inventory/imports", response=list[ImportListOut])
+@paginate(Pagination)
+def list_imports(request: HttpRequest, slug: str) -> Any:
+    """The establishment's inventory imports, newest first (without their records)."""
+    access = org_access(signed_in(request), slug)
+    return import_list.listed(scoped(access, InventoryImport.objects.all())).order_by(
+        "-created_at", "-pk"
+    )
 
 
 @inventory.post("/{slug}/inventory/imports", response={201: ImportOut, 422: ImportOut})

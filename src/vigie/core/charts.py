@@ -31,10 +31,59 @@ class Bar:
 BAR_HEIGHT = 40  # a line for the label, the bar under it: long care-unit names get the full width
 BAR_SPAN = 80.0  # the longest bar, percent of the width; the value is written after the bar
 LABEL_CHARS = 56
+# The charts are as narrow as a phone's screen less the card (about 320 px): what is written on
+# them fits in that width, in ems of their font (13 px for bars, 12 px for the other charts).
+LABEL_EMS = 22.0
+
+# Generous widths of characters in ems (sans-serif): an estimate that errs on the wide side, so
+# that a label measured here is never wider once drawn.
+_NARROW = frozenset("fijlrtI.,:;!|'()[]{} ·-")
+_WIDE = frozenset("mwMW@%")
 
 
-def shorten(text: str, limit: int = LABEL_CHARS) -> str:
+def text_ems(text: str) -> float:
+    width = 0.0
+    for char in text:
+        if char in _NARROW:
+            width += 0.4
+        elif char in _WIDE:
+            width += 1.0
+        elif char.isupper() or char.isdigit():
+            width += 0.72
+        else:
+            width += 0.62
+    return width
+
+
+def shorten(text: str, limit: int = LABEL_CHARS, ems: float | None = None) -> str:
+    """`text` cut with an ellipsis at `limit` characters, or where it reaches `ems` wide."""
+    if ems is not None:
+        if text_ems(text) <= ems:
+            return text
+        kept = ""
+        for char in text:
+            if text_ems(kept + char) > ems - 1.0:  # room for the ellipsis
+                break
+            kept += char
+        return kept.rstrip() + "…"
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def wrap(text: str, ems: float = LABEL_EMS, separator: str = " · ") -> list[str]:
+    """`text` in lines at most `ems` wide, broken after its separators, then at its spaces."""
+    lines: list[str] = []
+    line = ""
+    pieces = text.split(separator)
+    for index, piece in enumerate(pieces):
+        piece = piece + (separator.rstrip() if index < len(pieces) - 1 else "")
+        candidate = f"{line} {piece}" if line else piece
+        if line and text_ems(candidate) > ems:
+            lines.append(line)
+            line = piece
+        else:
+            line = candidate
+    lines.append(line)
+    return [shorten(part, ems=ems) for part in lines]
 
 
 def _num(value: float) -> str:
@@ -56,7 +105,7 @@ def bars(items: Iterable[tuple[object, int]], css: str = "") -> list[Bar]:
                 share=round(100.0 * value / total, 1) if total else 0.0,
                 y=index * BAR_HEIGHT,
                 css=css,
-                short_label=shorten(label),
+                short_label=shorten(label, ems=LABEL_EMS),
                 width=_num(percent * BAR_SPAN / 100.0),
             )
         )
@@ -276,6 +325,13 @@ def line_chart(
 
 
 @dataclass(frozen=True, slots=True)
+class TargetLine:
+    bold: str  # the label, on the first line
+    text: str
+    y: int  # its baseline
+
+
+@dataclass(frozen=True, slots=True)
 class TargetRow:
     label: str
     text: str  # "median 3 h · 90 % within 5 h · target 4 h", in words, for every reader
@@ -284,9 +340,14 @@ class TargetRow:
     target_at: str  # percent of the width, "" when there is no target
     y: int
     css: str = ""
+    # The label and the text as drawn: lines that fit a phone's width, the bars under them.
+    lines: tuple[TargetLine, ...] = ()
+    bar_y: int = 19  # the top of the bars
+    height: int = 46
 
 
 TARGET_HEIGHT = 46
+TARGET_LINE = 15
 
 
 def against_target(
@@ -298,9 +359,20 @@ def against_target(
     of hours and a Track target of months both stay readable; the text gives the figures.
     """
     result = []
-    for index, (label, median, p90, target, text, css) in enumerate(items):
+    y = 0
+    for label, median, p90, target, text, css in items:
         top = max((v for v in (median, p90, target) if v is not None), default=0.0) or 1.0
         scale = BAR_SPAN / top
+        # The label (in bold, a little wider) on the first line, the figures after it or under it.
+        texts = wrap(f"{label} · {text}", ems=LABEL_EMS / 1.1)
+        bold, first = (
+            (label, texts[0][len(label) :]) if texts[0].startswith(label) else ("", texts[0])
+        )
+        lines = tuple(
+            TargetLine(bold if i == 0 else "", first if i == 0 else t, y + 13 + i * TARGET_LINE)
+            for i, t in enumerate(texts)
+        )
+        bar_y = y + 19 + (len(lines) - 1) * TARGET_LINE
         result.append(
             TargetRow(
                 label=label,
@@ -308,12 +380,16 @@ def against_target(
                 median_width=_num((median or 0.0) * scale),
                 p90_width=_num((p90 or 0.0) * scale),
                 target_at=_num(target * scale) if target is not None else "",
-                y=index * TARGET_HEIGHT,
+                y=y,
                 css=css,
+                lines=lines,
+                bar_y=bar_y,
+                height=bar_y - y + TARGET_HEIGHT - 19,
             )
         )
+        y = bar_y + TARGET_HEIGHT - 19
     return result
 
 
 def target_height(rows: list[TargetRow]) -> int:
-    return max(1, len(rows)) * TARGET_HEIGHT
+    return sum(row.height for row in rows) if rows else TARGET_HEIGHT

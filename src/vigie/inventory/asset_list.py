@@ -11,7 +11,7 @@ from django.db.models import Count, QuerySet
 
 from vigie.core.paging import Key
 from vigie.inventory.models import Asset, InventoryImport
-from vigie.vulns.models import OPEN_STATES, AlertAsset
+from vigie.vulns.models import OPEN_STATES, Alert, AlertAsset
 
 # Name, then id: a total order (names repeat: thirty identical pumps), served by the
 # (organisation, name, id) index.
@@ -21,8 +21,13 @@ ORDER = (Key("name"), Key("pk"))
 def count_open_alerts(assets: list[Asset]) -> None:
     """Sets `open_alerts` on each asset: alerts, not alert rows (each alert once per asset)."""
     counts = dict(
+        # The open alerts as a subquery, not a join: joined, SQLite (without statistics) walked
+        # every open alert and probed the page's assets in each (60-400 ms at 5,000 alerts);
+        # this way the (asset, active) index reads the page's few rows.
         AlertAsset.objects.filter(
-            asset__in=[a.pk for a in assets], active=True, alert__state__in=OPEN_STATES
+            asset__in=[a.pk for a in assets],
+            active=True,
+            alert__in=Alert.objects.filter(state__in=OPEN_STATES).values("pk"),
         )
         .values("asset_id")
         .annotate(n=Count("alert_id", distinct=True))

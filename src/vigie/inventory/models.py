@@ -126,10 +126,10 @@ class AssetKey(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CPE = "cpe", "CPE vendor:product"
-        CPE_VENDOR = "cpe_vendor", "CPE vendor"
-        VENDOR = "vendor", "normalised vendor name"
-        PURL = "purl", "package type/namespace/name"
+        CPE = "cpe", _("CPE vendor:product")
+        CPE_VENDOR = "cpe_vendor", _("CPE vendor")
+        VENDOR = "vendor", _("normalised vendor name")
+        PURL = "purl", _("package type/namespace/name")
 
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="keys")
     organisation = models.ForeignKey(

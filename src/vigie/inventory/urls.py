@@ -7,6 +7,7 @@ app_name = "inventory"
 urlpatterns = [
     path("", views.asset_list, name="list"),
     path("import/", views.import_upload, name="import"),
+    path("imports/", views.import_list, name="imports"),
     path("import/<uuid:import_id>/", views.import_preview, name="import_preview"),
     path("import/<uuid:import_id>/commit/", views.import_commit, name="import_commit"),
     path("import/<uuid:import_id>/discard/", views.import_discard, name="import_discard"),

@@ -22,6 +22,7 @@ from vigie.core.paging import keyset_page
 from vigie.engines.cpe.suggest import suggest_cpes
 from vigie.inventory import actions, imports
 from vigie.inventory import asset_list as asset_list_
+from vigie.inventory import import_list as import_list_
 from vigie.inventory.forms import AssetFilterForm, AssetForm, CpeChoiceForm, ImportForm
 from vigie.inventory.models import Asset, InventoryImport
 from vigie.tenancy.access import get_scoped, org_access, scoped
@@ -164,6 +165,21 @@ def import_upload(request: HttpRequest, org: str) -> HttpResponse:
         else:
             return redirect("inventory:import_preview", org=org, import_id=job.pk)
     return render(request, "inventory/import.html", {"access": access, "form": form})
+
+
+@login_required
+@require_GET
+def import_list(request: HttpRequest, org: str) -> HttpResponse:
+    access = org_access(request.user, org)
+    imports_ = import_list_.listed(scoped(access, InventoryImport.objects.all()))
+    page = keyset_page(imports_, request.GET, import_list_.ORDER)
+    for job in page.object_list:
+        job.counts = import_list_.counts(job)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "inventory/import_list.html",
+        {"access": access, "page": page, "can_edit": access.can(Cap.EDIT_INVENTORY)},
+    )
 
 
 @login_required

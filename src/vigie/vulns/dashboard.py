@@ -7,7 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.core.cache import cache
+from django.db.models import Count, Max, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -20,6 +21,37 @@ from vigie.tenancy.dashboard import Section, register_section
 from vigie.tenancy.roles import OrgKind
 from vigie.vulns.models import OPEN_STATES, Alert, AlertAsset, Priority
 
+UNITS_CACHE_SECONDS = 60
+
+
+def _alerts_per_unit(
+    org_pk: int, open_alerts: QuerySet[Alert], counts: dict[str, int]
+) -> Counter[str]:
+    """Open alerts per care unit, computed once per change of the alerts (at most every minute).
+
+    Exact counting reads every open alert's affected assets (77,000 rows at 5,000 alerts: 130-
+    450 ms on SQLite), too much for every view and every live refresh of the dashboard. The key
+    holds the open alerts' counts by priority and their last update, so a new, closed or
+    re-prioritised alert shows on the next view; an asset moved to another unit or a match
+    withdrawn without the alert changing shows within UNITS_CACHE_SECONDS.
+    """
+    last = open_alerts.aggregate(last=Max("updated_at"))["last"]
+    fingerprint = ",".join(f"{k}={v}" for k, v in sorted(counts.items()))
+    key = f"vigie:units:{org_pk}:{fingerprint}:{last.isoformat() if last else '-'}"
+    found = cache.get(key)
+    if isinstance(found, Counter):
+        return found
+    units: Counter[str] = Counter(
+        dict(
+            AlertAsset.objects.filter(alert__in=open_alerts, active=True)
+            .values_list("asset__location")
+            .annotate(n=Count("alert_id", distinct=True))
+            .values_list("asset__location", "n")
+        )
+    )
+    cache.set(key, units, UNITS_CACHE_SECONDS)
+    return units
+
 
 def establishment_section(access: OrgAccess) -> Section | None:
     if access.organisation.kind != OrgKind.ESTABLISHMENT:
@@ -31,14 +63,7 @@ def establishment_section(access: OrgAccess) -> Section | None:
     # Alerts per unit: an alert counts once in each unit where it affects an asset, however
     # many of that unit's assets it affects. (A second values_list() would replace the columns
     # the DISTINCT applies to, leaving one row, and so a count of one, per unit.)
-    units = Counter(
-        dict(
-            AlertAsset.objects.filter(alert__in=open_alerts, active=True)
-            .values_list("asset__location")
-            .annotate(n=Count("alert_id", distinct=True))
-            .values_list("asset__location", "n")
-        )
-    )
+    units = _alerts_per_unit(access.organisation.pk, open_alerts, counts)
     unit_bars = bars(
         ((unit or _("(no care unit)"), n) for unit, n in units.most_common(8)), css="accent"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -69,6 +70,19 @@ class CommentForm(forms.Form):
     )
 
 
+class MemberChoices(forms.ModelMultipleChoiceField):
+    """Members chosen by who they are, not by their login: "Full name (role)", or the e-mail."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.roles: dict[int, str] = {}
+
+    def label_from_instance(self, obj: User) -> str:
+        name = obj.get_full_name() or obj.email or obj.get_username()
+        role = self.roles.get(obj.pk)
+        return _("%(name)s, %(role)s") % {"name": name, "role": role} if role else name
+
+
 class PolicyForm(forms.ModelForm[AlertPolicy]):
     class Meta:
         model = AlertPolicy
@@ -83,6 +97,7 @@ class PolicyForm(forms.ModelForm[AlertPolicy]):
             "escalate_to_centre",
         ]
         widgets = {"deputies": forms.CheckboxSelectMultiple}
+        field_classes = {"deputies": MemberChoices}
 
 
 @login_required
@@ -300,9 +315,16 @@ def alert_policy(request: HttpRequest, org: str) -> HttpResponse:
     if not can_edit:
         for field in form.fields.values():
             field.disabled = True
-    members = Membership.objects.filter(organisation=access.organisation).values("user")
+    roles = {
+        m.user_id: m.get_role_display()
+        for m in Membership.objects.filter(organisation=access.organisation)
+    }
     deputies = model_choices(form, "deputies")
-    deputies.queryset = User.objects.filter(pk__in=members, is_active=True)
+    deputies.queryset = User.objects.filter(pk__in=roles, is_active=True).order_by(
+        "last_name", "first_name", "email", "pk"
+    )
+    if isinstance(deputies, MemberChoices):
+        deputies.roles = roles
     if request.method == "POST":
         access.require(Cap.MANAGE_MEMBERS)
         if form.is_valid():

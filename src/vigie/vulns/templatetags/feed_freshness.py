@@ -1,4 +1,5 @@
-"""Feed freshness in templates: the stale-sources banner of the feeds and operations pages."""
+"""Feed freshness in templates: the stale-sources banner of the centre's dashboard, feeds and
+operations pages (vulns/_stale_feeds_banner.html says who sees it)."""
 
 from __future__ import annotations
 
