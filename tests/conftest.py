@@ -26,6 +26,16 @@ def _empty_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language, whatever an earlier one activated."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def centre(db: Any) -> Organisation:
     return Organisation.objects.create(

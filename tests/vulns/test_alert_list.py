@@ -434,3 +434,15 @@ def test_counting_the_list_does_not_join_the_assets(alerts: dict[str, Alert], a_
     counts = [q["sql"] for q in queries if q["sql"].startswith("SELECT COUNT(")]
     assert counts
     assert all("vulns_alertasset" not in sql for sql in counts)
+
+
+def test_care_unit_and_kind_filters_describe_one_asset(
+    alerts: dict[str, Alert], a_admin: Any
+) -> None:
+    # CVE-2024-0004 affects a server in radiology and a medical device in intensive care: it
+    # has "a server" and "something in intensive care", but no server in intensive care.
+    client = signed_in(a_admin)
+    assert _order(client.get(LIST, {"location": "Réanimation", "kind": "server"}).content) == []
+    assert _order(
+        client.get(LIST, {"location": "Réanimation", "kind": "medical-device"}).content
+    ) == ["CVE-2024-0002", "CVE-2024-0004"]

@@ -162,10 +162,15 @@ def alerts_for(access: OrgAccess, data: dict[str, Any]) -> QuerySet[Alert]:
             | Q(vulnerability__title__icontains=q)
             | _affecting(access, Q(name__icontains=q))
         )
+    # Care unit and kind describe one asset: "a server in cardiology", not "a server somewhere
+    # and anything in cardiology".
+    asset_condition = Q()
     if data.get("location"):
-        alerts = alerts.filter(_affecting(access, Q(location=data["location"])))
+        asset_condition &= Q(location=data["location"])
     if data.get("kind"):
-        alerts = alerts.filter(_affecting(access, Q(kind=data["kind"])))
+        asset_condition &= Q(kind=data["kind"])
+    if asset_condition:
+        alerts = alerts.filter(_affecting(access, asset_condition))
     if data.get("overdue"):
         alerts = alerts.filter(state__in=OPEN_STATES, remediation_due_at__lt=timezone.now())
     if data.get("mine"):

@@ -7,15 +7,15 @@ command line (engines/ssvc.py); pages and e-mails render the same pairs here, th
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from vigie.core.templatetags.vigie import day_in_words, percentage
 
 PRIORITY_NAMES = {"track": "Track", "track*": "Track*", "attend": "Attend", "act": "Act"}
-
-
-def _percent(value: float) -> str:
-    return f"{value * 100:.1f} %"
 
 
 def _value(value: str) -> str:
@@ -34,6 +34,16 @@ def _value(value: str) -> str:
     return words.get(value, value)
 
 
+def _day(value: Any) -> str:
+    """A KEV date (ISO "2022-03-03" in the stored decision) in words, in the active language."""
+    if isinstance(value, date):
+        return day_in_words(value)
+    try:
+        return day_in_words(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value or "?")
+
+
 def _catalogue(name: str) -> str:
     return {"cisa": _("CISA KEV"), "eu": _("EU KEV")}.get(name, name)
 
@@ -45,7 +55,10 @@ def _exploitation(value: str, p: Mapping[str, Any]) -> str:
     for listing in p.get("kev") or []:
         evidence.append(
             _("listed in %(catalogue)s since %(date)s")
-            % {"catalogue": _catalogue(listing["catalogue"]), "date": listing["date_added"]}
+            % {
+                "catalogue": _catalogue(listing["catalogue"]),
+                "date": _day(listing.get("date_added")),
+            }
         )
     if p.get("record") == "active":
         evidence.append(
@@ -67,13 +80,14 @@ def _exploitation(value: str, p: Mapping[str, Any]) -> str:
                 if above
                 else _("EPSS %(score)s, below the %(threshold)s threshold")
             )
-            % {"score": _percent(p["epss"]), "threshold": _percent(p["epss_threshold"])}
+            % {"score": percentage(p["epss"]), "threshold": percentage(p["epss_threshold"])}
         )
     elif p.get("epss") is None and value == "none":
         evidence.append(_("no EPSS score"))
     text = _("Exploitation: %(value)s — %(evidence)s") % {
         "value": _value(value),
-        "evidence": "; ".join(evidence),
+        # Translators: between two pieces of evidence; French puts a non-breaking space before ";".
+        "evidence": pgettext("list of evidence", "; ").join(evidence),
     }
     if p.get("ransomware"):
         text += " " + _("(known ransomware use)")
@@ -91,7 +105,10 @@ def _vector(point: str, detail: str, p: Mapping[str, Any]) -> str:
         if p.get("value") == "yes":
             why = where + _(": network attack, low complexity, no privileges, no user interaction")
         else:
-            why = where + ": " + "/".join(p.get("missing") or [])
+            why = _("%(vector)s: %(missing)s") % {
+                "vector": where,
+                "missing": "/".join(p.get("missing") or []),
+            }
     else:
         where = _("CVSS %(version)s vector") % {"version": p.get("version", "")}
         shown = "/".join(f"{k}:{v}" for k, v in (p.get("metrics") or {}).items())
@@ -103,7 +120,11 @@ def _vector(point: str, detail: str, p: Mapping[str, Any]) -> str:
             why = where + _(": confidentiality and integrity not both high (%(metrics)s)") % {
                 "metrics": shown
             }
-    return f"{title}: {_value(str(p.get('value', '')))} — {why}"
+    return _("%(point)s: %(value)s — %(why)s") % {
+        "point": title,
+        "value": _value(str(p.get("value", ""))),
+        "why": why,
+    }
 
 
 def _mission(p: Mapping[str, Any]) -> str:
