@@ -109,3 +109,40 @@ def test_asset_pages_split_equal_names_without_repeating_any(
         )
         ids += [item["id"] for item in response.json()["items"]]
     assert ids == sorted(a.pk for a in made)
+
+
+def test_deep_asset_pages_read_by_ids_first_give_the_same_rows_in_the_same_order(
+    est_a: Organisation, est_b: Organisation, a_viewer: Any
+) -> None:
+    from vigie.core.paging import DEEP_OFFSET
+
+    total = DEEP_OFFSET + 60
+    # Names that repeat and interleave, parents to join: the order is (name, id) throughout.
+    parent = Asset.objects.create(organisation=est_a, external_id="hv", name="Hyperviseur")
+    Asset.objects.bulk_create(
+        Asset(organisation=est_a, external_id=f"d{n}", name=f"poste-{n % 7}", parent=parent)
+        for n in range(total)
+    )
+    Asset.objects.bulk_create(
+        Asset(organisation=est_b, external_id=f"x{n}", name="poste-0") for n in range(30)
+    )
+    expected = list(
+        Asset.objects.filter(organisation=est_a).order_by("name", "pk").values_list("pk", flat=True)
+    )
+    headers = _headers(a_viewer)
+    pages = {}
+    for page in (DEEP_OFFSET // 50, DEEP_OFFSET // 50 + 1, DEEP_OFFSET // 50 + 2):
+        body = (
+            Client()
+            .get(
+                f"/api/v1/organisations/chu-alpha/assets?page={page}&page_size=50", headers=headers
+            )
+            .json()
+        )
+        assert body["count"] == total + 1
+        pages[page] = body["items"]
+    for page, items in pages.items():
+        start = (page - 1) * 50
+        assert [item["id"] for item in items] == expected[start : start + 50]
+    deep = pages[DEEP_OFFSET // 50 + 1]
+    assert {item["parent"] for item in deep} == {"hv"}

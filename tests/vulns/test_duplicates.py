@@ -235,8 +235,9 @@ def test_alert_pages_count_the_asset_once_and_name_the_corroborating_feed(
     client = client_for(a_admin)
     listing = client.get("/o/chu-alpha/alerts/")
     assert listing.status_code == 200
-    [listed] = [a for a in listing.context["page"] if a.pk == bastion_alert.pk]
-    assert len(listed.active_affected) == 1
+    [listed] = [row for row in listing.context["rows"] if row.alert.pk == bastion_alert.pk]
+    assert listed.asset_count == 1
+    assert [name for name, _unit in listed.shown_assets] == [listed.alert.affected.get().asset.name]
     detail = client.get(f"/o/chu-alpha/alerts/{bastion_alert.pk}/")
     assert detail.context["affected_count"] == 1
     assert len(detail.context["affected"]) == 1

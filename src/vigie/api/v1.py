@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from vigie.api.models import ApiToken, Scope
 from vigie.api.tokens import create_token, revoke_token
 from vigie.audit.queries import apply_filters, events_for
 from vigie.core.email_address import InvalidEmailAddress, check_email_address
-from vigie.core.paging import ConvertedRows
+from vigie.core.paging import ConvertedRows, sliced_rows
 from vigie.inventory import import_list, imports
 from vigie.inventory.models import Asset, InventoryImport
 from vigie.tenancy import actions
@@ -80,6 +81,19 @@ class Pagination(PageNumberPagination):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(page_size=50, max_page_size=200, **kwargs)
+
+    def paginate_queryset(
+        self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
+        if not isinstance(queryset, QuerySet):
+            return super().paginate_queryset(queryset, pagination, request, **params)
+        size = self._get_page_size(pagination.page_size)
+        offset = (pagination.page - 1) * size
+        # Deep pages read their ids first, then their rows (vigie.core.paging.sliced_rows).
+        return {
+            self.items_attribute: sliced_rows(queryset, offset, offset + size),
+            "count": self._items_count(queryset),
+        }
 
 
 def signed_in(request: HttpRequest) -> User:

@@ -27,6 +27,8 @@ from django.db.models import Field, Model, Q, QuerySet
 from django.http import QueryDict
 
 COUNT_CAP = 10_000
+# From this offset on, a page's ids are read before its rows (see sliced_rows).
+DEEP_OFFSET = 1_000
 MAX_PAGE = 10**6
 
 M = TypeVar("M", bound=Model)
@@ -80,6 +82,23 @@ def _encode(values: list[Any]) -> str:
     # default=str: UUID keys (an import's id) travel as their text, which to_python reads back.
     raw = json.dumps(plain, separators=(",", ":"), default=str).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def sliced_rows(queryset: QuerySet[M], start: int, stop: int) -> list[M]:
+    """`list(queryset[start:stop])`, reading a deep page's ids before its rows.
+
+    An OFFSET makes the database build every skipped row, joins included; asking for the ids
+    alone lets it walk the ordering index and drop only index entries, then the page's rows are
+    read by primary key (API assets page 200 of 200 at 50,000 assets on PostgreSQL: 157 -> 37 ms,
+    docs/performance.md). First pages, and querysets whose rows are not one per object
+    (DISTINCT, GROUP BY), are read directly.
+    """
+    query = queryset.query
+    if start < DEEP_OFFSET or query.distinct or query.group_by is not None:
+        return list(queryset[start:stop])
+    ids = list(queryset.values_list("pk", flat=True)[start:stop])
+    by_id = {row.pk: row for row in queryset.filter(pk__in=ids).order_by()}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def _decode(model: type[Model], keys: Sequence[Key], cursor: str) -> list[Any] | None:
@@ -180,7 +199,7 @@ def keyset_page(
             has_previous = True
         else:
             offset = (number - 1) * page_size
-            rows = list(ordered[offset : offset + page_size + 1])
+            rows = sliced_rows(ordered, offset, offset + page_size + 1)
             if not rows and number > 1:
                 # Past the end (a stale bookmark): the first page rather than an empty one.
                 number = 1
@@ -232,4 +251,7 @@ class ConvertedRows:
         return self.queryset.count()
 
     def __getitem__(self, window: slice) -> list[dict[str, Any]]:
-        return self.convert(list(self.queryset[window]))
+        start, stop = window.start or 0, window.stop
+        if stop is None or window.step is not None:
+            return self.convert(list(self.queryset[window]))
+        return self.convert(sliced_rows(self.queryset, start, stop))

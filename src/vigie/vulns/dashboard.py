@@ -21,19 +21,22 @@ from vigie.tenancy.dashboard import Section, register_section
 from vigie.tenancy.roles import OrgKind
 from vigie.vulns.models import OPEN_STATES, Alert, AlertAsset, Priority
 
-UNITS_CACHE_SECONDS = 60
+# As long as the trends beside it (vulns/trends.py): recounting every minute put a 130-450 ms
+# request in each web process's minute at 50,000 assets (docs/performance.md).
+UNITS_CACHE_SECONDS = 300
 
 
 def _alerts_per_unit(
     org_pk: int, open_alerts: QuerySet[Alert], counts: dict[str, int]
 ) -> Counter[str]:
-    """Open alerts per care unit, computed once per change of the alerts (at most every minute).
+    """Open alerts per care unit, computed once per change of the alerts (at most every 5 min).
 
     Exact counting reads every open alert's affected assets (77,000 rows at 5,000 alerts: 130-
     450 ms on SQLite), too much for every view and every live refresh of the dashboard. The key
     holds the open alerts' counts by priority and their last update, so a new, closed or
     re-prioritised alert shows on the next view; an asset moved to another unit or a match
-    withdrawn without the alert changing shows within UNITS_CACHE_SECONDS.
+    withdrawn without the alert changing shows within UNITS_CACHE_SECONDS (5 minutes, as the
+    trends).
     """
     last = open_alerts.aggregate(last=Max("updated_at"))["last"]
     fingerprint = ",".join(f"{k}={v}" for k, v in sorted(counts.items()))
