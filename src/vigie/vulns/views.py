@@ -137,7 +137,7 @@ def alert_list(request: HttpRequest, org: str) -> HttpResponseBase:
             "access": access,
             "form": form,
             "page": page,
-            "rows": alert_list_.rows_of(page),
+            "rows": alert_list_.rows_of(page, access.organisation.slug),
             "query": query,
             "sort": sort,
             "sort_links": alert_list_.sort_links(request.GET, sort),
