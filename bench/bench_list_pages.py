@@ -434,7 +434,8 @@ def start_server(port: int, workers: int, threads: int) -> subprocess.Popen[byte
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"the server stopped: {server.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            assert server.stderr is not None  # piped above
+            raise SystemExit(f"the server stopped: {server.stderr.read().decode()[-2000:]}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", "/healthz")

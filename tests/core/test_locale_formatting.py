@@ -15,7 +15,6 @@ import pytest
 from django.test import Client
 
 from tests.helpers import signed_in
-from tests.vulns.test_remediation import exactamix_alert, feeds  # noqa: F401 (fixtures)
 from vigie.core.mail import render_mail
 from vigie.vulns.models import Alert, AlertState, EpssScore, Vulnerability
 
@@ -34,7 +33,7 @@ def _visible_text(html: str) -> str:
 
 
 @pytest.fixture
-def scored_alert(exactamix_alert: Alert, a_admin: Any) -> Alert:  # noqa: F811
+def scored_alert(exactamix_alert: Alert, a_admin: Any) -> Alert:
     cve = exactamix_alert.vulnerability.vuln_id
     Vulnerability.objects.filter(pk=exactamix_alert.vulnerability_id).update(cvss_score=9.1)
     EpssScore.objects.update_or_create(cve=cve, defaults={"epss": 0.012, "percentile": 0.853})

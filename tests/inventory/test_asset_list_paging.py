@@ -49,12 +49,13 @@ def _page(client: Client, query: str) -> tuple[list[int], str | None, str | None
     )
 
 
-def _walk(client: Client, query: str) -> list[list[int]]:
+def _walk(client: Client, first: str) -> list[list[int]]:
     pages = []
+    query: str | None = first
     while query is not None:
         rows, following, _previous, _html = _page(client, query)
         pages.append(rows)
-        query = following  # type: ignore[assignment]
+        query = following
     return pages
 
 

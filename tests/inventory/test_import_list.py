@@ -59,13 +59,14 @@ def test_following_next_links_lists_every_import_once_newest_first(
     mine = _imports(est_a, 123)
     _imports(est_b, 20)
     client = signed_in(a_viewer)
-    pages, query = [], ""
+    pages: list[list[str]] = []
+    query: str | None = ""
     while query is not None:
         rows, following, _previous, _html = _page(client, est_a.slug, query)
         pages.append(rows)
         if following is not None:
             assert "after=" in following
-        query = following  # type: ignore[assignment]
+        query = following
     assert [len(rows) for rows in pages] == [50, 50, 23]
     expected = [str(j.pk) for j in sorted(mine, key=lambda j: (j.created_at, j.pk), reverse=True)]
     assert [pk for rows in pages for pk in rows] == expected

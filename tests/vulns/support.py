@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from vigie.inventory import imports
 from vigie.tenancy.access import OrgAccess
 from vigie.tenancy.models import Membership, Organisation
 from vigie.vulns.feed_import import store_and_match
+from vigie.vulns.models import Alert
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_FEEDS = REPO / "src" / "vigie" / "vulns" / "demo_data" / "feeds"
@@ -77,3 +79,37 @@ def small_feeds(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("icsma-17-017-02.json", "icsma-23-194-01.json"):
         shutil.copy(DEMO_FEEDS / "csaf" / name, folder / "csaf" / name)
     return folder
+
+
+MEDICAL_FEEDS = REPO / "tests" / "data" / "feeds"
+# Baxter ExactaMix compounders (ICSMA-20-170-01): EternalBlue (CVE-2017-0143), in CISA's KEV.
+EXACTAMIX = (
+    "em2400,Automate ExactaMix pharmacie,medical-device,Baxter,ExactaMix EM2400,1.13,,,,"
+    "clinical,internal,Pharmacie centrale\n"
+)
+# SIMATIC RTLS gateways (ICSA-24-046-03): Siemens plans no fix for Ripple20 (CVE-2020-11896).
+RTLS = (
+    "rtls,Passerelle localisation bloc,iot,Siemens,"
+    '"SIMATIC RTLS Gateway RTLS4030G, ETSI (6GT2701-5DB03)",2.1,,,,'
+    "clinical,internal,Bloc opératoire\n"
+)
+
+
+@pytest.fixture
+def medical_feeds(tmp_path: Path) -> Path:
+    """Two medical-device CSAF advisories and CISA's KEV catalogue (real files)."""
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    shutil.copy(MEDICAL_FEEDS / "csaf" / "cisa-icsma" / "icsma-20-170-01.json.gz", folder)
+    shutil.copy(MEDICAL_FEEDS / "csaf" / "cisa-icsa-2024" / "icsa-24-046-03.json", folder)
+    shutil.copy(MEDICAL_FEEDS / "kev" / "known_exploited_vulnerabilities.json.gz", folder)
+    return folder
+
+
+@pytest.fixture
+def exactamix_alert(a_admin: Any, est_a: Organisation, medical_feeds: Path) -> Alert:
+    import_csv(access_of(a_admin, est_a), HEADER + EXACTAMIX + RTLS)
+    load_feeds(medical_feeds)
+    return Alert.objects.select_related("vulnerability").get(
+        organisation=est_a, vulnerability__vuln_id="CVE-2017-0143"
+    )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import re
-import shutil
 import zoneinfo
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +14,15 @@ from django.test import Client
 from django.utils import timezone, translation
 
 from tests.helpers import signed_in
-from tests.vulns.support import DEMO_FEEDS, HEADER, access_of, import_csv, load_feeds
+from tests.vulns.support import (
+    DEMO_FEEDS,
+    HEADER,
+    MEDICAL_FEEDS,
+    RTLS,
+    access_of,
+    import_csv,
+    load_feeds,
+)
 from vigie.api.tokens import create_token
 from vigie.core.mail import render_mail
 from vigie.engines.feeds import load_feed_file
@@ -27,38 +34,8 @@ from vigie.vulns.serialise import record_from_json, record_to_json
 
 pytestmark = pytest.mark.django_db
 
-FEEDS = Path(__file__).resolve().parents[1] / "data" / "feeds"
-# Baxter ExactaMix compounders (ICSMA-20-170-01): EternalBlue (CVE-2017-0143), in CISA's KEV.
-EXACTAMIX = (
-    "em2400,Automate ExactaMix pharmacie,medical-device,Baxter,ExactaMix EM2400,1.13,,,,"
-    "clinical,internal,Pharmacie centrale\n"
-)
-# SIMATIC RTLS gateways (ICSA-24-046-03): Siemens plans no fix for Ripple20 (CVE-2020-11896).
-RTLS = (
-    "rtls,Passerelle localisation bloc,iot,Siemens,"
-    '"SIMATIC RTLS Gateway RTLS4030G, ETSI (6GT2701-5DB03)",2.1,,,,'
-    "clinical,internal,Bloc opératoire\n"
-)
+FEEDS = MEDICAL_FEEDS
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
-
-
-@pytest.fixture
-def feeds(tmp_path: Path) -> Path:
-    folder = tmp_path / "feeds"
-    folder.mkdir()
-    shutil.copy(FEEDS / "csaf" / "cisa-icsma" / "icsma-20-170-01.json.gz", folder)
-    shutil.copy(FEEDS / "csaf" / "cisa-icsa-2024" / "icsa-24-046-03.json", folder)
-    shutil.copy(FEEDS / "kev" / "known_exploited_vulnerabilities.json.gz", folder)
-    return folder
-
-
-@pytest.fixture
-def exactamix_alert(a_admin: Any, est_a: Organisation, feeds: Path) -> Alert:
-    import_csv(access_of(a_admin, est_a), HEADER + EXACTAMIX + RTLS)
-    load_feeds(feeds)
-    return Alert.objects.select_related("vulnerability").get(
-        organisation=est_a, vulnerability__vuln_id="CVE-2017-0143"
-    )
 
 
 def _visible_text(html: str) -> str:

@@ -686,7 +686,9 @@ class AlertFilter(Schema):
     priority: str | None = None
 
 
-def _alert_out(alert: Alert, detail: bool = False) -> dict[str, Any]:
+def _alert_out(
+    alert: Alert, detail: bool = False, assets_count: int | None = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": alert.pk,
         "vulnerability": alert.vulnerability.vuln_id,
@@ -701,7 +703,7 @@ def _alert_out(alert: Alert, detail: bool = False) -> dict[str, Any]:
         "explanation": explanation_lines(alert.decision),
         "cvss": alert.vulnerability.cvss_score,
         "affected_assets": (
-            alert.assets_count if hasattr(alert, "assets_count") else alerting.affected_count(alert)
+            alerting.affected_count(alert) if assets_count is None else assets_count
         ),
         "url": f"{settings.VIGIE_BASE_URL}/o/{alert.organisation.slug}/alerts/{alert.pk}/",
     }
@@ -775,9 +777,7 @@ def _alerts_out(alerts: list[Alert]) -> list[dict[str, Any]]:
         .annotate(n=affected_assets_count())
         .values_list("pk", "n")
     )
-    for alert in alerts:
-        alert.assets_count = counts.get(alert.pk, 0)  # type: ignore[attr-defined]
-    return [_alert_out(a) for a in alerts]
+    return [_alert_out(a, assets_count=counts.get(a.pk, 0)) for a in alerts]
 
 
 @alerts_router.get("/{slug}/alerts/{alert_id}", response=AlertDetailOut)

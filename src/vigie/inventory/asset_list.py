@@ -34,7 +34,7 @@ def count_open_alerts(assets: list[Asset]) -> None:
         .values_list("asset_id", "n")
     )
     for asset in assets:
-        asset.open_alerts = counts.get(asset.pk, 0)  # type: ignore[attr-defined]
+        asset.open_alerts = counts.get(asset.pk, 0)
 
 
 def recent_imports(imports: QuerySet[InventoryImport]) -> QuerySet[InventoryImport]:

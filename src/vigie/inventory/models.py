@@ -83,6 +83,10 @@ class Asset(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
+    # Not a column: the inventory list sets it for its page's assets only
+    # (inventory.asset_list.count_open_alerts).
+    open_alerts: int
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -194,6 +198,9 @@ class InventoryImport(ProcessStamp):
     match_total = models.PositiveIntegerField(default=0)
     match_counts = models.JSONField(default=dict, blank=True)  # alerts created / updated / closed
     matched_at = models.DateTimeField(null=True, blank=True)
+
+    # Not a column: the imports list sets it for its page (inventory.import_list.counts).
+    counts: dict[str, int | None]
 
     class Meta:
         ordering = ["-created_at"]

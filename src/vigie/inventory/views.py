@@ -174,7 +174,7 @@ def import_list(request: HttpRequest, org: str) -> HttpResponse:
     imports_ = import_list_.listed(scoped(access, InventoryImport.objects.all()))
     page = keyset_page(imports_, request.GET, import_list_.ORDER)
     for job in page.object_list:
-        job.counts = import_list_.counts(job)  # type: ignore[attr-defined]
+        job.counts = import_list_.counts(job)
     return render(
         request,
         "inventory/import_list.html",

@@ -6,6 +6,8 @@ TRUNCATE is left to administrators applying a retention policy (docs/operations.
 """
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 POSTGRES_FORWARD = """
 CREATE OR REPLACE FUNCTION vigie_audit_append_only() RETURNS trigger AS $$
@@ -29,7 +31,7 @@ END;
 SQLITE_BACKWARD = "DROP TRIGGER IF EXISTS audit_auditevent_no_update;"
 
 
-def forward(apps, schema_editor):  # type: ignore[no-untyped-def]
+def forward(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         schema_editor.execute(POSTGRES_FORWARD)
@@ -37,7 +39,7 @@ def forward(apps, schema_editor):  # type: ignore[no-untyped-def]
         schema_editor.execute(SQLITE_FORWARD)
 
 
-def backward(apps, schema_editor):  # type: ignore[no-untyped-def]
+def backward(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         schema_editor.execute(POSTGRES_BACKWARD)
