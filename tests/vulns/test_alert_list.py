@@ -211,6 +211,23 @@ def test_filters_by_state_priority_care_unit_kind_kev_and_text(
     assert _order(client.get(LIST, {"state": "resolved"}).content) == ["CVE-2024-0003"]
 
 
+@pytest.mark.parametrize("read_first", [2_000, 0], ids=["ids read first", "many: subquery"])
+def test_text_search_by_asset_name_finds_only_this_establishments_alerts(
+    alerts: dict[str, Alert],
+    a_admin: Any,
+    est_b: Organisation,
+    read_first: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A neighbour's alert on an asset of the same name must not show.
+    make_alert(est_b, Spec("CVE-2024-0099", "act", assets=("portal",)))
+    monkeypatch.setattr("vigie.vulns.alert_list.NAMED_ALERTS_READ_FIRST", read_first)
+    client = signed_in(a_admin)
+    assert _order(client.get(LIST, {"q": "asset PORTAL"}).content) == ["CVE-2024-0003"]
+    AlertAsset.objects.filter(alert=alerts["CVE-2024-0003"]).update(active=False)
+    assert _order(client.get(LIST, {"q": "asset PORTAL"}).content) == []
+
+
 def test_an_alert_with_several_matching_assets_is_listed_once(
     alerts: dict[str, Alert], a_admin: Any
 ) -> None:
