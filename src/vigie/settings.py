@@ -195,6 +195,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+# English dates day first and on the 24-hour clock, as read in France (vigie/formats/en).
+FORMAT_MODULE_PATH = ["vigie.formats"]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 LANGUAGE_COOKIE_NAME = "vigie-language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"

@@ -16,7 +16,7 @@ from django.test import Client
 
 from tests.helpers import signed_in
 from vigie.core.mail import render_mail
-from vigie.vulns.models import Alert, AlertState, EpssScore, Vulnerability
+from vigie.vulns.models import Alert, AlertEvent, AlertState, EpssScore, Vulnerability
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +73,27 @@ def test_alert_detail_in_english_uses_points_and_words(scored_alert: Alert, a_ad
     assert "Monday 7 December 2099, 10:19" in text
     assert not ISO_MOMENT.search(text)
     assert not ISO_DAY.search(text)
+
+
+@pytest.mark.parametrize(
+    ("language", "due"),
+    # Due 7 December 2099 at 10:19 in Cayenne: never "12/07/2099" (read 12 July in Europe).
+    [("fr", "07/12/2099"), ("en", "07/12/2099")],
+)
+def test_alert_list_dates_put_the_day_first_in_both_languages(
+    scored_alert: Alert, a_admin: Any, language: str, due: str
+) -> None:
+    text = _page(a_admin, language, "/o/chu-alpha/alerts/")
+    assert due in text
+    assert "12/07/2099" not in text
+
+
+def test_english_times_are_on_the_24_hour_clock(scored_alert: Alert, a_admin: Any) -> None:
+    AlertEvent.objects.create(alert=scored_alert, kind="comment", message="checked", at=DUE)
+    text = _page(a_admin, "en", f"/o/chu-alpha/alerts/{scored_alert.pk}/")
+    assert "07/12/2099 10:19" in text
+    assert "a.m." not in text
+    assert "p.m." not in text
 
 
 @pytest.mark.parametrize(

@@ -79,7 +79,7 @@ def test_an_asset_matched_by_nvd_and_cve5_is_one_row_won_by_the_more_confident_f
         "reason_parts",
     }
     assert row.corroboration[0]["reason"]
-    assert bastion_alert.events.get(kind="created").message.startswith("1 ")
+    assert bastion_alert.events.get(kind="created").details["assets_count"] == 1
 
 
 def _store_nvd_without_configurations() -> dict[str, Any]:

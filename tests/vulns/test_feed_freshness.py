@@ -202,7 +202,7 @@ def test_feeds_page_shows_each_source_in_the_readers_language_and_zone(
     page = client_for(centre_analyst).get("/o/centre/feeds/", HTTP_ACCEPT_LANGUAGE=language)
     html = page.content.decode()
     local = run.finished_at.astimezone(zoneinfo.ZoneInfo("America/Guadeloupe"))
-    shown = local.strftime("%d/%m/%Y %H:%M") if language == "fr" else local.strftime("%m/%d/%Y")
+    shown = local.strftime("%d/%m/%Y %H:%M")  # day first and 24-hour clock in both languages
     row = html[html.index('data-source="epss"') :].split("</tr>")[0]
     assert 'data-freshness="fresh"' in row
     assert shown in row

@@ -646,7 +646,10 @@ class AlertEventOut(Schema):
     who: str | None
     from_state: str
     to_state: str
-    message: str
+    message: str = Field(description="what a person wrote (justification, comment, note)")
+    details: dict[str, Any] = Field(
+        description="the event's parameters (codes): assets_count, assets, priority, level…"
+    )
 
 
 class AlertOut(Schema):
@@ -748,6 +751,7 @@ def _alert_out(
                 "from_state": e.from_state,
                 "to_state": e.to_state,
                 "message": e.message,
+                "details": e.details,
             }
             for e in alert.events.select_related("actor")
         ]

@@ -40,6 +40,7 @@ from vigie.vulns.models import (
     AlertEvent,
     AlertPolicy,
     AlertState,
+    EventKind,
     Vulnerability,
     affected_assets_count,
 )
@@ -123,7 +124,7 @@ def _decision_json(decision: Decision, *, with_text: bool = True) -> dict[str, A
 
 
 def _event(
-    alert: Alert, kind: str, *, actor: Any = None, message: str = "", **details: Any
+    alert: Alert, kind: EventKind, *, actor: Any = None, message: str = "", **details: Any
 ) -> None:
     AlertEvent.objects.create(
         alert=alert,
@@ -262,8 +263,8 @@ def apply(
     if created:
         _event(
             alert,
-            "created",
-            message=_("%(count)d affected asset(s)") % {"count": len(active)},
+            EventKind.CREATED,
+            assets_count=len(active),
             priority=alert.priority,
         )
         _notify(alert, "alert.new", new_assets)
@@ -274,7 +275,7 @@ def apply(
             _close(alert, AlertState.RESOLVED, reason, now)
             _event(
                 alert,
-                "closed_by_vex" if closed else "no_longer_affected",
+                EventKind.CLOSED_BY_VEX if closed else EventKind.NO_LONGER_AFFECTED,
                 from_state=AlertState.NEW,
                 to_state=AlertState.RESOLVED,
                 suppressed=list(closed.values())[:10],
@@ -299,7 +300,7 @@ def apply(
             alert.save()
             _event(
                 alert,
-                "reopened",
+                EventKind.REOPENED,
                 from_state=from_state,
                 to_state=AlertState.NEW,
                 assets=[a.name for a in new_assets][:20],
@@ -308,13 +309,13 @@ def apply(
             return Change.UPDATED
         return Change.NONE
     if new_assets:
-        _event(alert, "assets_added", assets=[a.name for a in new_assets][:20])
+        _event(alert, EventKind.ASSETS_ADDED, assets=[a.name for a in new_assets][:20])
         change = Change.UPDATED
     if priority_rank(alert.priority) != priority_rank(previous_priority):
         raised = priority_rank(alert.priority) > priority_rank(previous_priority)
         _event(
             alert,
-            "priority_raised" if raised else "priority_lowered",
+            EventKind.PRIORITY_RAISED if raised else EventKind.PRIORITY_LOWERED,
             previous=previous_priority,
             priority=alert.priority,
         )
@@ -360,10 +361,9 @@ def withdraw(vulnerability: Vulnerability) -> list[Change]:
             AlertAsset.objects.filter(alert=alert).update(active=False)
             _event(
                 alert,
-                "withdrawn",
+                EventKind.WITHDRAWN,
                 from_state=from_state,
                 to_state=AlertState.WITHDRAWN,
-                message=_("The CVE was rejected by its numbering authority."),
             )
             _notify(alert, "alert.withdrawn", [])
             changes.append(Change.CLOSED)
@@ -419,7 +419,7 @@ def transition(
         locked.save()
         _event(
             locked,
-            "state_changed",
+            EventKind.STATE_CHANGED,
             actor=access.user,
             from_state=from_state,
             to_state=to_state,
@@ -444,7 +444,7 @@ def comment(*, access: OrgAccess, alert: Alert, text: str) -> None:
     text = text.strip()
     if not text:
         raise ValidationError({"text": _("Write something.")})
-    _event(alert, "comment", actor=access.user, message=text[:5000])
+    _event(alert, EventKind.COMMENT, actor=access.user, message=text[:5000])
 
 
 # --- notifications -----------------------------------------------------------------------------
@@ -571,7 +571,7 @@ def escalate_overdue(now: datetime | None = None) -> int:
             alert.save(update_fields=["escalation_level", "escalated_at", "updated_at"])
             _event(
                 alert,
-                "escalated",
+                EventKind.ESCALATED,
                 level=level,
                 recipients=[u.get_username() for u in recipients][:20],
             )

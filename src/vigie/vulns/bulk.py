@@ -26,7 +26,7 @@ from vigie.tenancy.access import OrgAccess, scoped
 from vigie.tenancy.models import Membership
 from vigie.tenancy.roles import Cap, capabilities
 from vigie.vulns import alerting
-from vigie.vulns.models import Alert, AlertEvent, AlertState
+from vigie.vulns.models import Alert, AlertEvent, AlertState, EventKind
 
 ACKNOWLEDGE = "acknowledge"
 ASSIGN = "assign"
@@ -167,9 +167,13 @@ def assign(
         alert=alert,
         at=timezone.now(),
         actor=access.user,
-        kind="assigned",
+        kind=EventKind.ASSIGNED,
         message=note.strip()[:5000],
-        details={"assignee": to.pk, "assignee_username": to.get_username()},
+        details={
+            "assignee": to.pk,
+            "assignee_username": to.get_username(),
+            "assignee_name": to.display_name(),
+        },
     )
     audit(
         Action.ALERT_ASSIGNED,

@@ -353,15 +353,38 @@ def affected_assets_count() -> models.Count:
     return models.Count("affected__asset", filter=models.Q(affected__active=True), distinct=True)
 
 
+class EventKind(models.TextChoices):
+    """What happened to an alert. Stored as the code; pages show the label in the reader's
+    language (vulns.timeline), the API gives the code with its details."""
+
+    CREATED = "created", _("Alert raised")
+    ASSETS_ADDED = "assets_added", _("Assets added")
+    PRIORITY_RAISED = "priority_raised", _("Priority raised")
+    PRIORITY_LOWERED = "priority_lowered", _("Priority lowered")
+    REOPENED = "reopened", _("Reopened")
+    CLOSED_BY_VEX = "closed_by_vex", _("Closed by a VEX statement")
+    NO_LONGER_AFFECTED = "no_longer_affected", _("No asset affected any more")
+    WITHDRAWN = "withdrawn", _("Withdrawn: the CVE was rejected by its numbering authority")
+    STATE_CHANGED = "state_changed", _("State changed")
+    ASSIGNED = "assigned", _("Assigned")
+    COMMENT = "comment", _("Comment")
+    ESCALATED = "escalated", _("Escalated")
+
+
 class AlertEvent(models.Model):
-    """The alert's timeline: what happened, when, by whom."""
+    """The alert's timeline: what happened, when, by whom.
+
+    System events keep codes and parameters in `details` (never a sentence, so the timeline reads
+    in each reader's language); `message` holds only what a person wrote (justification, comment,
+    assignment note).
+    """
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    kind = models.CharField(max_length=24)
+    kind = models.CharField(max_length=24, choices=EventKind.choices)
     from_state = models.CharField(max_length=16, blank=True)
     to_state = models.CharField(max_length=16, blank=True)
     message = models.TextField(blank=True)

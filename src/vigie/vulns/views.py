@@ -35,7 +35,7 @@ from vigie.tenancy.access import OrgAccess, get_scoped, org_access, supported_es
 from vigie.tenancy.models import Membership
 from vigie.tenancy.roles import Cap
 from vigie.vulns import alert_list as alert_list_
-from vigie.vulns import alerting, bulk, export, remediation
+from vigie.vulns import alerting, bulk, export, remediation, timeline
 from vigie.vulns.freshness import source_freshness
 from vigie.vulns.models import (
     OPEN_STATES,
@@ -237,7 +237,7 @@ def _detail(
             "remediation": remediation.summary_for(alert),
             "epss": EpssScore.objects.filter(cve=alert.vulnerability.vuln_id).first(),
             "explanation": explanation_lines(alert.decision),
-            "events": alert.events.select_related("actor"),
+            "events": timeline.entries(alert.events.select_related("actor")),
             "transition_form": transition or _transition_form(alert),
             "comment_form": CommentForm(),
             "can_handle": access.can(Cap.HANDLE_ALERTS),
