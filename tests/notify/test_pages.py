@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -201,6 +202,40 @@ def test_members_read_the_channels_and_the_delivery_log(
     assert detail.status_code == 200
     assert "Permanent failure" in detail.content.decode()
     assert DeliveryAttempt.objects.filter(delivery=delivery).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "digest", "escalation"),
+    [("fr", "Synthèse quotidienne", "Alerte escaladée"), ("en", "Daily digest", "Alert escalated")],
+)
+def test_the_delivery_log_names_events_in_the_readers_language_beside_their_code(
+    client_for: Callable[..., Client],
+    a_viewer: Any,
+    est_a: Organisation,
+    language: str,
+    digest: str,
+    escalation: str,
+) -> None:
+    for n, event in enumerate(("digest.daily", "alert.escalated")):
+        outbox.enqueue_email(
+            organisation=est_a,
+            to="p@chu-alpha.example",
+            language="fr",
+            template="notify/mail/test",
+            context={},
+            event=event,
+            idempotency_key=f"k{n}",
+        )
+    client = client_for(a_viewer)
+    client.cookies["vigie-language"] = language
+    log = client.get(f"{BASE}deliveries/").content.decode()
+    assert digest in log
+    assert escalation in log
+    assert "<code>digest.daily</code>" in log  # the code webhook filters use, kept beside
+    options = re.findall(r'<option value="alert.escalated"[^>]*>([^<]+)</option>', log)
+    assert options == [escalation]
+    delivery = Delivery.objects.get(event="digest.daily")
+    assert digest in client.get(f"{BASE}deliveries/{delivery.pk}/").content.decode()
 
 
 def test_delivery_log_is_paginated(

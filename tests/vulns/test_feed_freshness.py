@@ -269,3 +269,21 @@ def test_no_alarm_when_every_source_is_fresh(centre_analyst: Any, client_for: An
     _epss_run(700, timedelta(hours=2))
     html = client_for(centre_analyst).get("/o/centre/").content.decode()
     assert 'data-testid="stale-feeds"' not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "said"), [("fr", "il y a moins d’une heure"), ("en", "less than an hour ago")]
+)
+def test_a_source_refreshed_minutes_ago_is_not_said_zero_hours_old(
+    centre_analyst: Any, client_for: Any, language: str, said: str
+) -> None:
+    _epss_run(10, timedelta(minutes=10))
+    html = (
+        client_for(centre_analyst)
+        .get("/o/centre/feeds/", HTTP_ACCEPT_LANGUAGE=language)
+        .content.decode()
+    )
+    row = html[html.index('data-source="epss"') :].split("</tr>")[0]
+    assert said in row
+    assert "0 h" not in row
+    assert "`" not in html  # commands are set in <code>, not in Markdown backticks

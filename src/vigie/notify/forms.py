@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vigie.inventory.models import AssetKind, Criticality
 from vigie.notify import ssrf
+from vigie.notify.events import event_label
 from vigie.notify.filters import normalise_unit
 from vigie.notify.models import Channel, DeliveryState
 from vigie.tenancy.models import Organisation
@@ -223,5 +224,5 @@ class DeliveryFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["event"]).choices = [
             ("", _("All")),
-            *((e, e) for e in events),
+            *((e, event_label(e)) for e in events),
         ]

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from vigie.notify.events import event_label
 from vigie.tenancy.roles import Role
 
 DEFAULT_EMAIL_ROLES = [Role.SECURITY_OFFICER.value, Role.ADMIN.value]
@@ -151,6 +152,10 @@ class Delivery(models.Model):
     @property
     def state_css(self) -> str:
         return _STATE_CSS.get(self.state, "muted")
+
+    @property
+    def event_label(self) -> str:
+        return event_label(self.event)
 
     @property
     def display_recipient(self) -> str:

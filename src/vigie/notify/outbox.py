@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from vigie.core import coalesce, heartbeat
 from vigie.notify import retry
+from vigie.notify.events import TEST_EVENT
 from vigie.notify.models import (
     CLAIMABLE_STATES,
     AttemptOutcome,
@@ -57,7 +58,6 @@ from vigie.tenancy.models import Membership, Organisation
 logger = logging.getLogger(__name__)
 
 MAX_KEY_LENGTH = 200
-TEST_EVENT = "test"
 
 # For each channel, its own (payload, e-mail context), or None when the event is not for it
 # (notify/filters.py: the channel's priority, care unit, kind and criticality filters).

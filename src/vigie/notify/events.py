@@ -1,0 +1,30 @@
+"""What each delivery is about, in the reader's words.
+
+The event codes (`alert.new`, `digest.daily`…) are an interface: webhook receivers and scripts
+filter on them (docs/INTERFACES). Pages show the label and keep the code beside it for those who
+configure such filters.
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+TEST_EVENT = "test"
+
+EVENT_LABELS: dict[str, Promise] = {
+    "alert.new": _("New alert"),
+    "alert.assets_added": _("More assets affected"),
+    "alert.priority_raised": _("Priority raised"),
+    "alert.reopened": _("Alert reopened"),
+    "alert.withdrawn": _("Alert withdrawn"),
+    "alert.escalated": _("Alert escalated"),
+    "digest.daily": _("Daily digest"),
+    TEST_EVENT: _("Test message"),
+}
+
+
+def event_label(code: str) -> str:
+    """The label of an event code; an unknown code (a later version's) is shown as it is."""
+    label = EVENT_LABELS.get(code)
+    return str(label) if label is not None else code
