@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "vigie.inventory",
     "vigie.vulns",
     "vigie.notify",
+    "vigie.intel",
+    "vigie.taxii",
 ]
 
 MIDDLEWARE = [
@@ -323,6 +325,21 @@ def feed_stale_days(text: str) -> dict[str, int]:
 
 
 VIGIE_FEED_STALE_DAYS = feed_stale_days(env_str("VIGIE_FEED_STALE_DAYS", ""))
+
+# Threat intelligence. Warning lists (MISP warninglists format, one */list.json each) flag and
+# suppress indicators that would cause false positives; the platform ships a selection.
+VIGIE_WARNING_LISTS = env_path("VIGIE_WARNING_LISTS", PACKAGE_DIR / "intel" / "warninglists")
+VIGIE_INDICATOR_FILE_MAX_BYTES = env_int(
+    "VIGIE_INDICATOR_FILE_MAX_BYTES", 512 * 1024 * 1024, minimum=1024
+)
+# TAXII 2.1 (vigie.taxii): the largest submission an API root takes (its max_content_length),
+# the contact shown in discovery, and the namespace of the organisations' STIX identity ids
+# (keep it once clients have seen the ids).
+VIGIE_TAXII_MAX_CONTENT_BYTES = env_int(
+    "VIGIE_TAXII_MAX_CONTENT_BYTES", 10 * 1024 * 1024, minimum=1024
+)
+VIGIE_TAXII_CONTACT = env_str("VIGIE_TAXII_CONTACT", "")
+VIGIE_STIX_NAMESPACE = env_str("VIGIE_STIX_NAMESPACE", "3d6f1f4e-3c55-4d0b-9a3e-6c1c7a5b2e10")
 
 # --- Inventory (vigie.inventory) ---
 VIGIE_MAX_INVENTORY_BYTES = env_int("VIGIE_MAX_INVENTORY_MB", 50, minimum=1) * 1024 * 1024

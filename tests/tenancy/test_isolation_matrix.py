@@ -20,8 +20,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from tests.helpers import signed_in
+from tests.vulns.support import access_of
 from vigie.api.models import ApiToken
 from vigie.api.tokens import create_token
+from vigie.intel.models import IndicatorImport
 from vigie.inventory.models import Asset, InventoryImport
 from vigie.notify.models import Channel, Delivery
 from vigie.tenancy.models import Invitation, Membership, Organisation
@@ -44,6 +46,7 @@ class World:
     a_alert: int = 0
     a_channel: int = 0
     a_delivery: int = 0
+    centre_indicator_import: int = 0
 
 
 @pytest.fixture
@@ -107,6 +110,13 @@ def world(
         next_attempt_at=now,
         created_at=now,
     )
+    indicator_import = IndicatorImport.objects.create(
+        organisation=Organisation.objects.get(slug="centre"),
+        file_name="iocs.csv",
+        file_format="csv",
+        source="test",
+        default_tlp="amber",
+    )
     return World(
         users={
             "a_admin": a_admin,
@@ -124,6 +134,7 @@ def world(
         a_alert=alert.pk,
         a_channel=channel.pk,
         a_delivery=delivery.pk,
+        centre_indicator_import=indicator_import.pk,
     )
 
 
@@ -458,6 +469,26 @@ UI_CASES: list[tuple[str, str, str, dict[str, str], tuple[int, ...]]] = [
         {},
         (404, 404, 404, 404, 302),
     ),
+    # Threat intelligence: every member reads what TLP lets its organisation see; the centre
+    # publishes.
+    ("intel:indicators", "get", "/o/chu-alpha/intel/indicators/", {}, OK_A),
+    ("intel:indicators", "get", "/o/centre/intel/indicators/", {}, (404, 404, 404, 200, 302)),
+    ("intel:import", "get", "/o/centre/intel/indicators/import/", {}, (404, 404, 404, 200, 302)),
+    ("intel:import", "get", "/o/chu-alpha/intel/indicators/import/", {}, (403, 403, 404, 404, 302)),
+    (
+        "intel:import_detail",
+        "get",
+        "/o/centre/intel/indicators/imports/{centre_indicator_import}/",
+        {},
+        (404, 404, 404, 200, 302),
+    ),
+    (
+        "intel:import_detail",
+        "get",
+        "/o/chu-alpha/intel/indicators/imports/{centre_indicator_import}/",
+        {},
+        (403, 403, 404, 404, 302),
+    ),
     # Personal pages: everyone signed in has their own.
     ("home", "get", "/", {}, (302, 302, 302, 302, 302)),
     ("tokens", "get", "/accounts/tokens/", {}, (200, 200, 200, 200, 302)),
@@ -527,8 +558,8 @@ def _all_url_names() -> set[str]:
     def walk(patterns: list[Any], namespace: str) -> None:
         for pattern in patterns:
             if isinstance(pattern, URLResolver):
-                if pattern.namespace == "api-v1":
-                    continue  # the API has its own matrix below
+                if pattern.namespace in ("api-v1", "taxii"):
+                    continue  # the API and TAXII have their own matrices below
                 inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
                 walk(pattern.url_patterns, inner)
             elif isinstance(pattern, URLPattern) and pattern.name:
@@ -670,6 +701,20 @@ API_CASES: list[tuple[str, str, str, dict[str, Any] | None, tuple[int, ...]]] = 
         OK_API_A,
     ),
     (
+        "get",
+        "/api/v1/organisations/{slug}/indicators",
+        "/api/v1/organisations/chu-alpha/indicators",
+        None,
+        OK_API_A,
+    ),
+    (
+        "get",
+        "/api/v1/organisations/{slug}/indicators",
+        "/api/v1/organisations/centre/indicators",
+        None,
+        (404, 404, 404, 200, 401),
+    ),
+    (
         "post",
         "/api/v1/organisations/{slug}/inventory/imports",
         "/api/v1/organisations/clinique-beta/inventory/imports",
@@ -797,3 +842,92 @@ def test_every_api_operation_is_in_the_matrix() -> None:
     }
     covered = {(case[0], case[1]) for case in API_CASES}
     assert operations - covered == set()
+
+
+# --- TAXII 2.1 ---------------------------------------------------------------------------------
+
+TAXII_ACCEPT = "application/taxii+json;version=2.1"
+OK_TAXII_A = (200, 200, 404, 404, 401)
+
+
+def _taxii_world(world: World) -> dict[str, str]:
+    from vigie.intel.models import Indicator
+    from vigie.intel.visibility import community_of
+    from vigie.taxii.collections import collections_for
+    from vigie.taxii.models import SubmissionStatus
+
+    est_a = Organisation.objects.get(slug="chu-alpha")
+    now = timezone.now()
+    row = Indicator.objects.create(
+        organisation=est_a,
+        community_id=community_of(est_a),
+        type="domain",
+        value="a-only.example",
+        tlp="amber+strict",
+        first_seen=now,
+        last_seen=now,
+    )
+    access = access_of(world.users["a_admin"], est_a)
+    status = SubmissionStatus.objects.create(
+        organisation=est_a, user=world.users["a_admin"], collection="published"
+    )
+    collection = next(c.id for c in collections_for(access) if c.key == "all")
+    return {
+        "collection": collection,
+        "object": f"indicator--{row.stix_id}",
+        "status": str(status.pk),
+    }
+
+
+TAXII_CASES: list[tuple[str, str, tuple[int, ...]]] = [
+    ("taxii:discovery", "/taxii2/", (200, 200, 200, 200, 401)),
+    ("taxii:api_root", "/taxii2/chu-alpha/", OK_TAXII_A),
+    ("taxii:collections", "/taxii2/chu-alpha/collections/", OK_TAXII_A),
+    ("taxii:collection", "/taxii2/chu-alpha/collections/{collection}/", OK_TAXII_A),
+    ("taxii:objects", "/taxii2/chu-alpha/collections/{collection}/objects/", OK_TAXII_A),
+    (
+        "taxii:object",
+        "/taxii2/chu-alpha/collections/{collection}/objects/{object}/",
+        OK_TAXII_A,
+    ),
+    (
+        "taxii:versions",
+        "/taxii2/chu-alpha/collections/{collection}/objects/{object}/versions/",
+        OK_TAXII_A,
+    ),
+    ("taxii:manifest", "/taxii2/chu-alpha/collections/{collection}/manifest/", OK_TAXII_A),
+    # A status belongs to whoever submitted: the viewer of the same organisation gets 404.
+    ("taxii:status", "/taxii2/chu-alpha/status/{status}/", (200, 404, 404, 404, 401)),
+]
+
+
+@pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
+@pytest.mark.parametrize("case", TAXII_CASES, ids=[c[1] for c in TAXII_CASES])
+def test_taxii_endpoint_answers_each_actor_as_expected(
+    world: World, case: tuple[str, str, tuple[int, ...]], actor_index: int
+) -> None:
+    _name, path, expected = case
+    actor = ACTORS[actor_index]
+    headers = {"Accept": TAXII_ACCEPT}
+    if actor != "anonymous":
+        headers["Authorization"] = f"Bearer {world.tokens[actor]}"
+    response = Client().get(path.format(**_taxii_world(world)), headers=headers)
+    assert response.status_code == expected[actor_index], response.content[:300]
+    assert response["Content-Type"] == TAXII_ACCEPT
+    if response.status_code == 200 and actor not in ("a_admin", "a_viewer"):
+        assert b"a-only.example" not in response.content
+
+
+def test_taxii_not_yours_looks_exactly_like_does_not_exist(world: World) -> None:
+    headers = {"Accept": TAXII_ACCEPT, "Authorization": f"Bearer {world.tokens['b_admin']}"}
+    theirs = Client().get("/taxii2/chu-alpha/collections/", headers=headers)
+    missing = Client().get("/taxii2/no-such-org/collections/", headers=headers)
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.content == missing.content
+
+
+def test_every_taxii_url_is_in_the_matrix() -> None:
+    from vigie.taxii.urls import urlpatterns
+
+    names = {f"taxii:{pattern.name}" for pattern in urlpatterns}
+    assert names - {case[0] for case in TAXII_CASES} == set()

@@ -24,6 +24,8 @@ from vigie.api.tokens import create_token, revoke_token
 from vigie.audit.queries import apply_filters, events_for
 from vigie.core.email_address import InvalidEmailAddress, check_email_address
 from vigie.core.paging import ConvertedRows, sliced_rows
+from vigie.intel.models import IndicatorType, Tlp
+from vigie.intel.search import indicator_search
 from vigie.inventory import import_list, imports
 from vigie.inventory.models import Asset, InventoryImport
 from vigie.tenancy import actions
@@ -885,3 +887,50 @@ def get_vulnerability(request: HttpRequest, vuln_id: str) -> dict[str, Any]:
         "epss": score.epss if score else None,
         "references": vuln.references,
     }
+
+
+# --- Threat intelligence: indicators under TLP ----------------------------------------------
+
+intel_router = Router(tags=["intelligence"])
+
+
+class IndicatorOut(Schema):
+    type: str = Field(description="domain, ipv4, ipv6, cidr, url, md5, sha1, sha256 or email")
+    value: str = Field(description="normalised: lower-case names and hashes, CIDRs with /len")
+    tlp: str = Field(description="clear, green, amber, amber+strict or red")
+    publisher: str = Field(description="the publishing organisation's short name")
+    tags: list[str]
+    confidence: int | None
+    first_seen: datetime
+    last_seen: datetime
+    valid_until: datetime | None
+    revoked: bool
+    suppressed: bool = Field(description="named by a warning list: kept out of blocklists")
+    warnings: list[dict[str, str]] = Field(description="the warning lists naming the value")
+
+    @staticmethod
+    def resolve_publisher(obj: Any) -> str:
+        return str(obj.organisation.slug)
+
+
+class IndicatorFilter(Schema):
+    type: str | None = None
+    q: str | None = Field(None, max_length=200, description="part of the value")
+    tlp: str | None = None
+    active: bool = Field(True, description="leave out expired, revoked and suppressed ones")
+
+
+@intel_router.get("/{slug}/indicators", response=list[IndicatorOut])
+@paginate(Pagination)
+def list_indicators(request: HttpRequest, slug: str, filters: Query[IndicatorFilter]) -> Any:
+    """The indicators this organisation may see (TLP enforced), newest first."""
+    access = org_access(signed_in(request), slug)
+    if filters.type and filters.type not in IndicatorType.values:
+        raise HttpError(422, _("Unknown indicator type."))
+    if filters.tlp and filters.tlp not in Tlp.values:
+        raise HttpError(422, _("Unknown TLP marking."))
+    rows = indicator_search(access, filters.dict())
+    return rows.select_related("organisation")
+
+
+api.add_router("/organisations", intel_router)

@@ -60,6 +60,7 @@ class Action(models.TextChoices):
     CHANNEL_UPDATED = "notify.channel_updated", _("Notification channel changed")
     CHANNEL_DELETED = "notify.channel_deleted", _("Notification channel deleted")
     TEST_SENT = "notify.test_sent", _("Test notification sent")
+    INDICATORS_IMPORTED = "intel.indicators_imported", _("Indicators imported")
 
 
 class AuditEvent(models.Model):

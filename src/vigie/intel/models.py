@@ -1,0 +1,147 @@
+"""Indicators of compromise, who published them, under which TLP, and the imports that brought them.
+
+An indicator is one normalised (type, value) per publishing organisation: the same value from
+several sources (a STIX bundle, a MISP event, a CSV) is one row with one `IndicatorSource` per
+source. Who may read a row is decided in one place, `intel.visibility`, from its TLP marking, its
+publisher and the reader's organisation; never filter these tables by hand elsewhere.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Tlp(models.TextChoices):
+    """Traffic Light Protocol 2.0 (FIRST). Values are the engine's `Tlp` codes."""
+
+    CLEAR = "clear", _("TLP:CLEAR")
+    GREEN = "green", _("TLP:GREEN")
+    AMBER = "amber", _("TLP:AMBER")
+    AMBER_STRICT = "amber+strict", _("TLP:AMBER+STRICT")
+    RED = "red", _("TLP:RED")
+
+
+# Least to most restrictive: an indicator known under several markings is as shareable as its
+# least restrictive source makes it (the value itself is then known at that level).
+TLP_RANK = {tlp: rank for rank, tlp in enumerate(Tlp.values)}
+
+
+class IndicatorType(models.TextChoices):
+    """The indicator types of INTERFACES.md; values are the engine's `IndicatorType` codes."""
+
+    DOMAIN = "domain", _("Domain")
+    IPV4 = "ipv4", _("IPv4 address")
+    IPV6 = "ipv6", _("IPv6 address")
+    CIDR = "cidr", _("Network (CIDR)")
+    URL = "url", _("URL")
+    MD5 = "md5", _("MD5 hash")
+    SHA1 = "sha1", _("SHA-1 hash")
+    SHA256 = "sha256", _("SHA-256 hash")
+    EMAIL = "email", _("E-mail address")
+
+
+class IndicatorImport(models.Model):
+    """One file of indicators read into one organisation's collection, and what it gave."""
+
+    organisation = models.ForeignKey(
+        "tenancy.Organisation", on_delete=models.CASCADE, related_name="indicator_imports"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    file_name = models.CharField(max_length=300)
+    file_format = models.CharField(max_length=16)  # csv | plain | stix | misp
+    source = models.CharField(max_length=200)
+    default_tlp = models.CharField(max_length=16, choices=Tlp.choices)
+    # created / updated / unchanged / records / objects_read / problems / kept_patterns / flagged
+    counts = models.JSONField(default=dict)
+    # The first problems as codes with parameters (the platform renders them in each language).
+    problems = models.JSONField(default=list)
+    kept_patterns = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} → {self.organisation_id}"
+
+
+class Indicator(models.Model):
+    organisation = models.ForeignKey(
+        "tenancy.Organisation", on_delete=models.CASCADE, related_name="indicators"
+    )
+    # The publisher's community: its support centre (itself for a centre). Stored so that
+    # GREEN and AMBER visibility is one indexed comparison (intel.visibility).
+    community = models.ForeignKey(
+        "tenancy.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    type = models.CharField(_("type"), max_length=8, choices=IndicatorType.choices)
+    value = models.CharField(_("value"), max_length=2000)
+    tlp = models.CharField(_("TLP"), max_length=16, choices=Tlp.choices)
+    # RED reaches named people only.
+    recipients = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    tags = models.JSONField(default=list, blank=True)
+    confidence = models.PositiveSmallIntegerField(null=True, blank=True)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    valid_until = models.DateTimeField(null=True, blank=True)
+    revoked = models.BooleanField(default=False)
+    # Warning lists that name the value ([{"list", "description", "matching", "category"}]);
+    # a false-positive list suppresses it from blocklists and matching, with the reason shown.
+    warnings = models.JSONField(default=list, blank=True)
+    suppressed = models.BooleanField(default=False)
+    # When the row last changed: the STIX `modified` and the TAXII `date_added` of its version.
+    updated_at = models.DateTimeField(auto_now=True)
+    # The STIX id served over TAXII (`indicator--<stix_id>`): random, so ids never collide
+    # between deployments, and stored, so `match[id]` is an indexed lookup.
+    stix_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["type", "value", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "type", "value"], name="indicator_unique_per_publisher"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["value"], name="indicator_value_idx"),
+            models.Index(fields=["tlp", "community"], name="indicator_tlp_community_idx"),
+            models.Index(fields=["organisation", "-last_seen", "id"], name="indicator_recent_idx"),
+            # TAXII pages walk (updated_at, id) from a cursor: keyset pagination, no OFFSET.
+            models.Index(fields=["updated_at", "id"], name="indicator_added_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.value}"
+
+
+class IndicatorSource(models.Model):
+    """One source's statement of an indicator: where it came from, under which marking."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="sources")
+    source = models.CharField(max_length=200)
+    external_id = models.CharField(max_length=200, blank=True)  # STIX / MISP id, CSV id
+    tlp = models.CharField(max_length=16, choices=Tlp.choices)
+    name = models.CharField(max_length=500, blank=True)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    last_import = models.ForeignKey(
+        IndicatorImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["source", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "source", "external_id"], name="indicator_source_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} → {self.indicator_id}"

@@ -1,0 +1,64 @@
+"""TLP enforced in one place: what a reader, in one organisation, may see of shared intelligence.
+
+Every page, API endpoint, export and e-mail that shows indicators (and, next, advisories and
+sightings) gets its rows through `visible_indicators`. The rules, from FIRST's TLP 2.0, applied
+to the support centre's community (a centre and the establishments it supports):
+
+- CLEAR: anyone signed in to the platform;
+- GREEN: the publisher's community;
+- AMBER: the publisher and the organisations it serves or that serve it on a need-to-know basis:
+  a centre's AMBER reaches the establishments it supports; an establishment's AMBER reaches its
+  centre, never the other establishments;
+- AMBER+STRICT: the publishing organisation only;
+- RED: the people named on the row, and nobody else (not even the rest of the publisher).
+
+The reader's organisation is the one the page or token works in (`OrgAccess`), so a person with
+two memberships never mixes what each organisation may see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from vigie.intel.models import Indicator, Tlp
+from vigie.tenancy.access import OrgAccess
+from vigie.tenancy.models import Organisation
+from vigie.tenancy.roles import OrgKind
+
+
+def community_of(organisation: Organisation) -> int:
+    """The id of the support centre whose community the organisation belongs to."""
+    if organisation.kind == OrgKind.CENTRE or organisation.centre_id is None:
+        return organisation.pk
+    return organisation.centre_id
+
+
+def _readable(access: OrgAccess, red_recipients: QuerySet[Any]) -> Q:
+    reader = access.organisation
+    community = community_of(reader)
+    amber = Q(organisation=reader)
+    # A centre's AMBER reaches the establishments of its community...
+    amber |= Q(organisation_id=community) & Q(community_id=community)
+    if reader.kind == OrgKind.CENTRE:
+        # ...and an establishment's AMBER reaches its centre.
+        amber |= Q(community_id=reader.pk)
+    return (
+        Q(tlp=Tlp.CLEAR)
+        | Q(tlp=Tlp.GREEN, community_id=community)
+        | (Q(tlp=Tlp.AMBER) & amber)
+        | Q(tlp=Tlp.AMBER_STRICT, organisation=reader)
+        | Q(Q(tlp=Tlp.RED), Exists(red_recipients))
+    )
+
+
+def visible_indicators(
+    access: OrgAccess, queryset: QuerySet[Indicator] | None = None
+) -> QuerySet[Indicator]:
+    """The indicators the reader may see, from `queryset` (all indicators by default)."""
+    rows = Indicator.objects.all() if queryset is None else queryset
+    named = Indicator.recipients.through.objects.filter(
+        indicator_id=OuterRef("pk"), user_id=access.user.pk
+    )
+    return rows.filter(_readable(access, named))
