@@ -23,6 +23,9 @@ TEXTS = {
         "filter": "Filtrer",
         "type": "Type",
         "domain": "Domaine",
+        "export": "Exporter",
+        "apply": "Appliquer",
+        "text": "texte",
     },
     "en": {
         "import": "Import indicators",
@@ -34,6 +37,9 @@ TEXTS = {
         "filter": "Filter",
         "type": "Type",
         "domain": "Domain",
+        "export": "Export",
+        "apply": "Apply",
+        "text": "text",
     },
 }
 
@@ -106,5 +112,25 @@ def test_analyst_imports_a_file_and_establishments_see_what_tlp_allows(
         est_page.wait_for_url("**type=domain**")
         assert rows.locator("tr[data-indicator='ipv4:10.20.30.40']").count() == 0
         assert texts["domain"] in rows.inner_text()
+
+        # Its resolver's blocklist: GREEN only, ticked and applied with the keyboard.
+        est_page.get_by_role("link", name=texts["export"], exact=True).click()
+        est_page.wait_for_url("**/export/")
+        est_page.get_by_label("TLP:GREEN").focus()
+        est_page.keyboard.press("Space")
+        est_page.get_by_role("button", name=texts["apply"]).press("Enter")
+        est_page.wait_for_url("**tlp=green**")
+        domains = est_page.get_by_test_id("export-types").locator("tr[data-type='domain']")
+        assert domains.locator("td.num").inner_text() == "0"
+        ipv4 = est_page.get_by_test_id("export-types").locator("tr[data-type='ipv4']")
+        # 10.20.30.40 is GREEN but on a false-positive warning list: never in a blocklist.
+        assert ipv4.locator("td.num").inner_text() == "0"
+        est_page.goto("/o/chu-alpha/intel/indicators/export/")
+        with est_page.expect_download() as download:
+            domains.get_by_role("link", name=texts["text"]).press("Enter")
+        text = Path(download.value.path()).read_text()
+        assert "c2.lockbit.example\n" in text
+        assert "strict.example" not in text
+        assert "# Share as TLP:AMBER, the strictest marking it holds" in text
     finally:
         other.close()

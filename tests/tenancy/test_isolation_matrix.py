@@ -170,6 +170,7 @@ def snapshot_of_a() -> dict[str, Any]:
 
 # (url name, method, path, data, expected status per actor in ACTORS order)
 OK_A = (200, 200, 404, 404, 302)
+OK_EXPORT_A = (200, 200, 404, 404, 401)
 UI_CASES: list[tuple[str, str, str, dict[str, str], tuple[int, ...]]] = [
     ("tenancy:dashboard", "get", "/o/chu-alpha/", {}, OK_A),
     ("tenancy:members", "get", "/o/chu-alpha/members/", {}, OK_A),
@@ -492,6 +493,47 @@ UI_CASES: list[tuple[str, str, str, dict[str, str], tuple[int, ...]]] = [
     # Personal pages: everyone signed in has their own.
     ("home", "get", "/", {}, (302, 302, 302, 302, 302)),
     ("tokens", "get", "/accounts/tokens/", {}, (200, 200, 200, 200, 302)),
+    # Exports take a session or a token: anonymous gets 401 (a browser asking for HTML would be
+    # sent to sign in); what each file holds is tested in tests/intel/test_exports.py.
+    ("intel:export", "get", "/o/chu-alpha/intel/indicators/export/", {}, OK_A),
+    (
+        "intel:export",
+        "get",
+        "/o/clinique-beta/intel/indicators/export/",
+        {},
+        (404, 404, 200, 404, 302),
+    ),
+    (
+        "intel:export_plain",
+        "get",
+        "/o/chu-alpha/intel/indicators/export/domain.txt",
+        {},
+        OK_EXPORT_A,
+    ),
+    ("intel:export_csv", "get", "/o/chu-alpha/intel/indicators/export/all.csv", {}, OK_EXPORT_A),
+    ("intel:export_rpz", "get", "/o/chu-alpha/intel/indicators/export/zone.rpz", {}, OK_EXPORT_A),
+    (
+        "intel:export_suricata",
+        "get",
+        "/o/chu-alpha/intel/indicators/export/suricata/ip.lst",
+        {},
+        OK_EXPORT_A,
+    ),
+    (
+        "intel_feed:misp_manifest",
+        "get",
+        "/o/chu-alpha/intel/misp-feed/manifest.json",
+        {},
+        OK_EXPORT_A,
+    ),
+    ("intel_feed:misp_hashes", "get", "/o/chu-alpha/intel/misp-feed/hashes.csv", {}, OK_EXPORT_A),
+    (
+        "intel_feed:misp_event",
+        "get",
+        "/o/chu-alpha/intel/misp-feed/00000000-0000-4000-8000-000000000000.json",
+        {},
+        (404, 404, 404, 404, 401),
+    ),
     ("accounts:profile", "get", "/accounts/profile/", {}, (200, 200, 200, 200, 302)),
     ("accounts:password_change", "get", "/accounts/password/", {}, (200, 200, 200, 200, 302)),
     ("accounts:two_factor_setup", "get", "/accounts/2fa/setup/", {}, (200, 200, 200, 200, 302)),

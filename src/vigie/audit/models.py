@@ -61,6 +61,7 @@ class Action(models.TextChoices):
     CHANNEL_DELETED = "notify.channel_deleted", _("Notification channel deleted")
     TEST_SENT = "notify.test_sent", _("Test notification sent")
     INDICATORS_IMPORTED = "intel.indicators_imported", _("Indicators imported")
+    INDICATORS_EXPORTED = "intel.indicators_exported", _("Indicators exported")
 
 
 class AuditEvent(models.Model):
