@@ -6,6 +6,7 @@ import base64
 from datetime import timedelta
 from typing import Any
 
+import requests
 from django.test import Client
 from django.utils import timezone
 
@@ -53,3 +54,14 @@ def basic(user: Any, scope: str = "read") -> dict[str, str]:
 
 def get(path: str, headers: dict[str, str], **params: Any) -> Any:
     return Client().get(path, params, headers=headers)
+
+
+class BearerAuth(requests.auth.AuthBase):
+    """`Authorization: Bearer <token>` for requests-based clients (taxii2-client)."""
+
+    def __init__(self, secret: str) -> None:
+        self.secret = secret
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self.secret}"
+        return request

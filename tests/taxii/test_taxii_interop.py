@@ -12,22 +12,13 @@ from stix2validator import ValidationOptions, validate_instance
 from taxii2client.exceptions import TAXIIServiceException
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
 
-from tests.taxii.support import publish
+from tests.taxii.support import BearerAuth, publish
 from vigie.api.tokens import create_token
 from vigie.engines.indicators import read_stix_bundle
 from vigie.intel.models import Tlp
 from vigie.tenancy.models import Organisation
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class BearerAuth(requests.auth.AuthBase):
-    def __init__(self, secret: str) -> None:
-        self.secret = secret
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        request.headers["Authorization"] = f"Bearer {self.secret}"
-        return request
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from tests.helpers import signed_in
 from tests.vulns.support import access_of
 from vigie.api.models import ApiToken
 from vigie.api.tokens import create_token
-from vigie.intel.models import IndicatorImport
+from vigie.intel.models import Indicator, IndicatorImport, Sighting
 from vigie.inventory.models import Asset, InventoryImport
 from vigie.notify.models import Channel, Delivery
 from vigie.tenancy.models import Invitation, Membership, Organisation
@@ -47,6 +47,7 @@ class World:
     a_channel: int = 0
     a_delivery: int = 0
     centre_indicator_import: int = 0
+    a_sighting: int = 0
 
 
 @pytest.fixture
@@ -117,6 +118,26 @@ def world(
         source="test",
         default_tlp="amber",
     )
+    centre = Organisation.objects.get(slug="centre")
+    shared = Indicator.objects.create(
+        organisation=centre,
+        community_id=centre.pk,
+        type="domain",
+        value="matrix.example",
+        tlp="green",
+        first_seen=now,
+        last_seen=now,
+    )
+    sighting = Sighting.objects.create(
+        organisation=est_a,
+        indicator=shared,
+        type="domain",
+        value="matrix.example",
+        log_type="dns",
+        count=1,
+        first_seen=now,
+        last_seen=now,
+    )
     return World(
         users={
             "a_admin": a_admin,
@@ -135,6 +156,7 @@ def world(
         a_channel=channel.pk,
         a_delivery=delivery.pk,
         centre_indicator_import=indicator_import.pk,
+        a_sighting=sighting.pk,
     )
 
 
@@ -158,6 +180,9 @@ def snapshot_of_a() -> dict[str, Any]:
         ),
         "imports": sorted(
             InventoryImport.objects.filter(organisation=a).values_list("pk", "state")
+        ),
+        "sightings": sorted(
+            Sighting.objects.filter(organisation=a).values_list("pk", "state", "count")
         ),
         "alerts": sorted(Alert.objects.filter(organisation=a).values_list("pk", "state")),
         "channels": sorted(
@@ -534,6 +559,37 @@ UI_CASES: list[tuple[str, str, str, dict[str, str], tuple[int, ...]]] = [
         {},
         (404, 404, 404, 404, 401),
     ),
+    # Sightings: the reporter and its centre read them; only the reporter's handlers act.
+    ("intel_sightings:list", "get", "/o/chu-alpha/intel/sightings/", {}, OK_A),
+    ("intel_sightings:detail", "get", "/o/chu-alpha/intel/sightings/{a_sighting}/", {}, OK_A),
+    (
+        "intel_sightings:detail",
+        "get",
+        "/o/centre/intel/sightings/{a_sighting}/",
+        {},
+        (404, 404, 404, 200, 302),
+    ),
+    (
+        "intel_sightings:detail",
+        "get",
+        "/o/clinique-beta/intel/sightings/{a_sighting}/",
+        {},
+        (404, 404, 404, 404, 302),
+    ),
+    (
+        "intel_sightings:state",
+        "post",
+        "/o/chu-alpha/intel/sightings/{a_sighting}/state/",
+        {"state": "acknowledged"},
+        (302, 403, 404, 404, 302),
+    ),
+    (
+        "intel_sightings:state",
+        "post",
+        "/o/clinique-beta/intel/sightings/{a_sighting}/state/",
+        {"state": "acknowledged"},
+        (404, 404, 404, 404, 302),
+    ),
     ("accounts:profile", "get", "/accounts/profile/", {}, (200, 200, 200, 200, 302)),
     ("accounts:password_change", "get", "/accounts/password/", {}, (200, 200, 200, 200, 302)),
     ("accounts:two_factor_setup", "get", "/accounts/2fa/setup/", {}, (200, 200, 200, 200, 302)),
@@ -755,6 +811,27 @@ API_CASES: list[tuple[str, str, str, dict[str, Any] | None, tuple[int, ...]]] = 
         "/api/v1/organisations/centre/indicators",
         None,
         (404, 404, 404, 200, 401),
+    ),
+    (
+        "get",
+        "/api/v1/organisations/{slug}/sightings",
+        "/api/v1/organisations/chu-alpha/sightings",
+        None,
+        OK_API_A,
+    ),
+    (
+        "post",
+        "/api/v1/organisations/{slug}/sightings",
+        "/api/v1/organisations/chu-alpha/sightings",
+        {"type": "domain", "value": "matrix.example", "log_type": "proxy"},
+        (201, 403, 404, 404, 401),
+    ),
+    (
+        "post",
+        "/api/v1/organisations/{slug}/sightings",
+        "/api/v1/organisations/clinique-beta/sightings",
+        {"type": "domain", "value": "matrix.example", "log_type": "dns"},
+        (404, 404, 201, 404, 401),
     ),
     (
         "post",

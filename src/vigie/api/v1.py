@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -24,8 +25,10 @@ from vigie.api.tokens import create_token, revoke_token
 from vigie.audit.queries import apply_filters, events_for
 from vigie.core.email_address import InvalidEmailAddress, check_email_address
 from vigie.core.paging import ConvertedRows, sliced_rows
-from vigie.intel.models import IndicatorType, Tlp
+from vigie.intel import sightings
+from vigie.intel.models import IndicatorType, Sighting, Tlp
 from vigie.intel.search import indicator_search
+from vigie.intel.visibility import visible_sightings
 from vigie.inventory import import_list, imports
 from vigie.inventory.models import Asset, InventoryImport
 from vigie.tenancy import actions
@@ -931,6 +934,77 @@ def list_indicators(request: HttpRequest, slug: str, filters: Query[IndicatorFil
         raise HttpError(422, _("Unknown TLP marking."))
     rows = indicator_search(access, filters.dict())
     return rows.select_related("organisation")
+
+
+class SightingIn(Schema):
+    type: str = Field(description="the indicator's type: domain, ipv4, ipv6, cidr, url, md5…")
+    value: str = Field(max_length=2000, description="as seen; normalised like indicators")
+    log_type: str = Field(
+        description="dns, http, tls, conn, files, smtp, proxy, firewall, ids, endpoint or other"
+    )
+    count: int = Field(1, description="how many times it was seen in this report")
+    first_seen: datetime | None = Field(None, description="default: last_seen")
+    last_seen: datetime | None = Field(None, description="default: now")
+    tlp: str = Field(
+        "amber+strict",
+        description="how far the sighting may travel beyond your organisation and your centre",
+    )
+
+
+class SightingOut(Schema):
+    id: int
+    organisation: str = Field(description="the reporting organisation's short name")
+    type: str
+    value: str
+    log_type: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    reports: int = Field(description="how many reports were added up")
+    tlp: str
+    state: str = Field(description="new, acknowledged or closed")
+    priority: str = Field(description="always act: a known-bad value seen inside")
+
+    @staticmethod
+    def resolve_organisation(obj: Any) -> str:
+        return str(obj.organisation.slug)
+
+    @staticmethod
+    def resolve_priority(obj: Any) -> str:
+        return sightings.PRIORITY
+
+
+@intel_router.post("/{slug}/sightings", response={200: SightingOut, 201: SightingOut})
+def post_sighting(request: HttpRequest, slug: str, payload: SightingIn) -> Status[Any]:
+    """Report an indicator seen in your logs: 201 for a new sighting (your channels and your
+    support centre are notified at once), 200 when it adds to one already reported."""
+    access = org_access(signed_in(request), slug, Cap.HANDLE_ALERTS)
+    try:
+        sighting, created = sightings.report_sighting(
+            access,
+            sightings.Report(
+                type=payload.type.strip().lower(),
+                value=payload.value,
+                log_type=payload.log_type.strip().lower(),
+                count=payload.count,
+                first_seen=payload.first_seen,
+                last_seen=payload.last_seen,
+                tlp=payload.tlp.strip().lower(),
+            ),
+        )
+    except sightings.SightingRefused as refused:
+        field = sightings.REFUSAL_FIELDS.get(refused.code, "request")
+        raise DjangoValidationError({field: [sightings.refusal_message(refused)]}) from None
+    return Status(201 if created else 200, sighting)
+
+
+@intel_router.get("/{slug}/sightings", response=list[SightingOut])
+@paginate(Pagination)
+def list_sightings(request: HttpRequest, slug: str) -> Any:
+    """Sightings this organisation reads in full: its own, and for a centre those of its
+    establishments; newest first."""
+    access = org_access(signed_in(request), slug)
+    return visible_sightings(access, Sighting.objects.select_related("organisation"))
 
 
 api.add_router("/organisations", intel_router)

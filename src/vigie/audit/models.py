@@ -62,6 +62,8 @@ class Action(models.TextChoices):
     TEST_SENT = "notify.test_sent", _("Test notification sent")
     INDICATORS_IMPORTED = "intel.indicators_imported", _("Indicators imported")
     INDICATORS_EXPORTED = "intel.indicators_exported", _("Indicators exported")
+    SIGHTING_REPORTED = "intel.sighting_reported", _("Sighting reported")
+    SIGHTING_STATE_CHANGED = "intel.sighting_state_changed", _("Sighting state changed")
 
 
 class AuditEvent(models.Model):

@@ -9,6 +9,7 @@ publisher and the reader's organisation; never filter these tables by hand elsew
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -102,6 +103,9 @@ class Indicator(models.Model):
     # between deployments, and stored, so `match[id]` is an indexed lookup.
     stix_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
+    # Not a column: the indicator list sets it for its page (visibility.sighting_counts).
+    community_sightings: dict[str, Any] | None
+
     class Meta:
         ordering = ["type", "value", "id"]
         constraints = [
@@ -145,3 +149,77 @@ class IndicatorSource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} → {self.indicator_id}"
+
+
+class LogType(models.TextChoices):
+    """Where a sighting was seen: the log (Zeek, Suricata, a proxy's...) that named the value."""
+
+    DNS = "dns", _("DNS queries")
+    HTTP = "http", _("Web traffic (HTTP)")
+    TLS = "tls", _("TLS connections")
+    CONN = "conn", _("Network connections")
+    FILES = "files", _("Files")
+    SMTP = "smtp", _("E-mail")
+    PROXY = "proxy", _("Proxy")
+    FIREWALL = "firewall", _("Firewall")
+    IDS = "ids", _("Intrusion detection alert")
+    ENDPOINT = "endpoint", _("Endpoint (EDR, antivirus)")
+    OTHER = "other", _("Other")
+
+
+class SightingState(models.TextChoices):
+    NEW = "new", _("New")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    CLOSED = "closed", _("Closed")
+
+
+class Sighting(models.Model):
+    """An organisation saw an indicator value in its own logs: one row per value and log type.
+
+    Reports of the same value in the same log add to the count and widen first/last seen. The
+    reporting organisation and its support centre read it in full (intel/visibility.py); other
+    establishments only learn how many establishments saw a value, never which ones, because
+    a sighting is AMBER+STRICT by default: it says the establishment is compromised.
+    """
+
+    organisation = models.ForeignKey(
+        "tenancy.Organisation", on_delete=models.CASCADE, related_name="sightings"
+    )
+    # The row the reporter could see when it reported (the value may come from several).
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="sightings")
+    type = models.CharField(_("type"), max_length=8, choices=IndicatorType.choices)
+    value = models.CharField(_("value"), max_length=2000)
+    log_type = models.CharField(_("log type"), max_length=16, choices=LogType.choices)
+    count = models.PositiveBigIntegerField(_("count"))
+    first_seen = models.DateTimeField(_("first seen"))
+    last_seen = models.DateTimeField(_("last seen"))
+    tlp = models.CharField(_("TLP"), max_length=16, choices=Tlp.choices, default=Tlp.AMBER_STRICT)
+    source = models.CharField(max_length=16, default="api")  # api | sensor
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reports = models.PositiveIntegerField(default=1)
+    state = models.CharField(
+        _("state"), max_length=16, choices=SightingState.choices, default=SightingState.NEW
+    )
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-last_seen", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "type", "value", "log_type"], name="sighting_once_per_log"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "-last_seen"], name="sighting_org_seen_idx"),
+            models.Index(fields=["type", "value"], name="sighting_value_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.value} ({self.log_type})"

@@ -14,6 +14,7 @@ from vigie.intel.imports import import_indicators
 from vigie.intel.models import IndicatorImport
 from vigie.intel.problems import problem_text
 from vigie.intel.search import ORDER, indicator_search
+from vigie.intel.visibility import sighting_counts
 from vigie.tenancy.access import get_scoped, org_access, scoped
 from vigie.tenancy.roles import Cap
 
@@ -26,6 +27,10 @@ def indicator_list(request: HttpRequest, org: str) -> HttpResponse:
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     rows = indicator_search(access, data).select_related("organisation")
     page = keyset_page(rows, request.GET, ORDER)
+    # Anonymised: how many organisations of the community saw each value, never which.
+    counts = sighting_counts(access, [(row.type, row.value) for row in page])
+    for row in page:
+        row.community_sightings = counts.get((row.type, row.value))
     can_publish = access.can(Cap.PUBLISH)
     imports = scoped(access, IndicatorImport.objects.all())[:5] if can_publish else []
     return render(

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 
-from vigie.intel.models import Indicator, Tlp
+from vigie.intel.models import Indicator, Sighting, Tlp
 from vigie.tenancy.access import OrgAccess
 from vigie.tenancy.models import Organisation
 from vigie.tenancy.roles import OrgKind
@@ -62,3 +62,53 @@ def visible_indicators(
         indicator_id=OuterRef("pk"), user_id=access.user.pk
     )
     return rows.filter(_readable(access, named))
+
+
+def visible_sightings(
+    access: OrgAccess, queryset: QuerySet[Sighting] | None = None
+) -> QuerySet[Sighting]:
+    """The sightings the reader may read in full, naming who saw what.
+
+    A sighting is reported to the reporter's support centre: the reporter and its centre read
+    it whatever its marking. Beyond them the marking decides, as for indicators: CLEAR for
+    everyone, GREEN for the community, AMBER and AMBER+STRICT (the default) for nobody else,
+    since an establishment's AMBER never reaches the other establishments. Others learn only
+    how many establishments saw a value (`sighting_counts`).
+    """
+    rows = Sighting.objects.all() if queryset is None else queryset
+    reader = access.organisation
+    community = community_of(reader)
+    readable = Q(organisation=reader) | Q(tlp=Tlp.CLEAR)
+    readable |= Q(tlp=Tlp.GREEN) & (
+        Q(organisation_id=community) | Q(organisation__centre_id=community)
+    )
+    if reader.kind == OrgKind.CENTRE:
+        readable |= Q(organisation__centre_id=reader.pk)
+    return rows.filter(readable)
+
+
+def sighting_counts(
+    access: OrgAccess, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """For values the reader may see, how many organisations of its community saw each, and
+    when last: anonymised, the reader's own sightings left out (it has them in full)."""
+    if not keys:
+        return {}
+    community = community_of(access.organisation)
+    wanted = Q()
+    for type_, value in keys:
+        wanted |= Q(type=type_, value=value)
+    rows = (
+        Sighting.objects.filter(wanted)
+        .filter(Q(organisation_id=community) | Q(organisation__centre_id=community))
+        .exclude(organisation=access.organisation)
+        .values("type", "value")
+        .annotate(organisations=Count("organisation", distinct=True), last_seen=Max("last_seen"))
+    )
+    return {
+        (row["type"], row["value"]): {
+            "organisations": row["organisations"],
+            "last_seen": row["last_seen"],
+        }
+        for row in rows
+    }

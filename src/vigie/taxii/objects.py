@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -242,19 +243,22 @@ def _indicator_rows(
         if cursor.rank < INDICATOR_RANK:
             rows = rows.filter(updated_at__gte=cursor.added)
         else:
-            rows = rows.filter(
+            # The plain range first: the OR alone is a filter, not an index bound, and
+            # PostgreSQL then walks the index from its start (1 s at row 500,000 of 1M).
+            rows = rows.filter(updated_at__gte=cursor.added).filter(
                 Q(updated_at__gt=cursor.added) | Q(updated_at=cursor.added, pk__gt=int(cursor.tie))
             )
     return rows.order_by("updated_at", "pk").only(*_FIELDS)
 
 
 def _is_uuid(text: str) -> bool:
-    parts = text.split("-")
-    return (
-        len(text) == 36
-        and [len(p) for p in parts] == [8, 4, 4, 4, 12]
-        and all(c in "0123456789abcdefABCDEF" for p in parts for c in p)
-    )
+    if len(text) != 36:  # uuid.UUID also takes braces, URNs and bare hex; STIX ids do not.
+        return False
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def page(collection: Collection, access: OrgAccess, filters: Filters) -> Page:

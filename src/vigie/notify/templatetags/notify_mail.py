@@ -17,6 +17,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import pgettext
 
 from vigie.accounts.zones import TIME_ZONES
+from vigie.intel.models import IndicatorType, LogType, Tlp
 from vigie.inventory.models import AssetKind, Criticality
 from vigie.vulns.models import Priority
 from vigie.vulns.ssvc_text import explanation_lines
@@ -89,6 +90,21 @@ def kind_label(value: Any) -> str:
 @register.filter
 def criticality_label(value: Any) -> str:
     return _label(Criticality.choices, value)
+
+
+@register.filter
+def log_type_label(value: Any) -> str:
+    return _label(LogType.choices, value)
+
+
+@register.filter
+def indicator_type_label(value: Any) -> str:
+    return _label(IndicatorType.choices, value)
+
+
+@register.filter
+def tlp_label(value: Any) -> str:
+    return _label(Tlp.choices, value)
 
 
 @register.filter

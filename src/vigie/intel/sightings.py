@@ -1,0 +1,303 @@
+"""Sightings: an organisation saw an indicator in its own logs, and says so.
+
+`report_sighting` stores the sighting, its audit entry and its notifications in one
+transaction (the outbox rows are written beside the row, so a crash leaves both or neither):
+the reporting establishment gets an Act-level notice on its channels at once (a known-bad
+value seen inside a hospital is acted on now, not in the digest), and its support centre is
+notified on its own channels with the reporter named. Other establishments see only counts
+(`visibility.sighting_counts`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, IntegerField, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vigie.audit.log import record as audit
+from vigie.audit.models import Action
+from vigie.engines.indicators.model import IndicatorProblemError
+from vigie.engines.indicators.model import IndicatorType as EngineType
+from vigie.engines.indicators.normalise import normalise
+from vigie.intel.models import Indicator, LogType, Sighting, SightingState, Tlp
+from vigie.intel.visibility import visible_indicators
+from vigie.notify import outbox
+from vigie.notify.models import ChannelKind
+from vigie.tenancy.access import OrgAccess
+from vigie.tenancy.models import Membership, Organisation
+from vigie.tenancy.roles import Cap, Role
+
+# The SSVC word the establishment reads: a sighting is acted on at once.
+PRIORITY = "act"
+SIGHTING_NEW = "sighting.new"
+SIGHTING_REPORTED = "sighting.reported"
+MAX_COUNT = 10**12
+CENTRE_ROLES = (Role.ANALYST, Role.ADMIN)
+
+
+class SightingRefused(Exception):
+    """The report cannot be stored: `code` and `params` are rendered by the caller."""
+
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    type: str
+    value: str
+    log_type: str
+    count: int = 1
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    tlp: str = Tlp.AMBER_STRICT
+    source: str = "api"
+
+
+def _indicator_for(access: OrgAccess, type_: str, value: str) -> Indicator:
+    """The row the reporter may see for this value: its centre's first, then its own, then any."""
+    community = access.organisation.centre_id or access.organisation.pk
+    found = (
+        visible_indicators(access)
+        .filter(type=type_, value=value)
+        .annotate(
+            rank=Case(
+                When(organisation_id=community, then=Value(0)),
+                When(organisation_id=access.organisation.pk, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("rank", "pk")
+        .first()
+    )
+    if found is None:
+        # Same answer for a value that exists under a marking the reporter may not see:
+        # a sighting must never reveal that a hidden indicator exists.
+        raise SightingRefused("unknown_indicator", type=type_, value=value)
+    return found
+
+
+def _checked(report: Report) -> tuple[str, str, datetime, datetime]:
+    if report.type not in {t.value for t in EngineType}:
+        raise SightingRefused("bad_type", type=report.type)
+    if report.log_type not in LogType.values:
+        raise SightingRefused("bad_log_type", log_type=report.log_type)
+    if report.tlp not in Tlp.values or report.tlp == Tlp.RED:
+        # RED names people; a sighting goes to an organisation (its centre).
+        raise SightingRefused("bad_tlp", tlp=report.tlp)
+    if not 1 <= report.count <= MAX_COUNT:
+        raise SightingRefused("bad_count", count=report.count)
+    try:
+        refined, value = normalise(EngineType(report.type), report.value)
+    except IndicatorProblemError as problem:
+        raise SightingRefused("bad_value", **problem.params) from None
+    now = timezone.now()
+    last = report.last_seen or now
+    first = report.first_seen or last
+    if first > last:
+        raise SightingRefused("first_after_last")
+    if last > now + timedelta(minutes=5):
+        raise SightingRefused("in_the_future")
+    return refined.value, value, first, last
+
+
+def report_sighting(access: OrgAccess, report: Report) -> tuple[Sighting, bool]:
+    """Store one report: a new sighting (notified) or more of one already known (counted).
+
+    Raises SightingRefused. Returns the sighting and whether it is new.
+    """
+    access.require(Cap.HANDLE_ALERTS)
+    type_, value, first, last = _checked(report)
+    indicator = _indicator_for(access, type_, value)
+    with transaction.atomic():
+        sighting = (
+            Sighting.objects.select_for_update()
+            .filter(
+                organisation=access.organisation, type=type_, value=value, log_type=report.log_type
+            )
+            .first()
+        )
+        created = sighting is None
+        reopened = False
+        if sighting is None:
+            sighting = Sighting.objects.create(
+                organisation=access.organisation,
+                indicator=indicator,
+                type=type_,
+                value=value,
+                log_type=report.log_type,
+                count=report.count,
+                first_seen=first,
+                last_seen=last,
+                tlp=report.tlp,
+                source=report.source,
+                reported_by=access.user,
+            )
+        else:
+            sighting.count = min(sighting.count + report.count, MAX_COUNT)
+            sighting.first_seen = min(sighting.first_seen, first)
+            sighting.last_seen = max(sighting.last_seen, last)
+            sighting.reports += 1
+            reopened = sighting.state == SightingState.CLOSED
+            if reopened:
+                # Seen again after it was closed: the establishment must look again.
+                sighting.state = SightingState.NEW
+            sighting.save()
+        audit(
+            Action.SIGHTING_REPORTED,
+            actor=access.user,
+            organisation=access.organisation,
+            target=sighting,
+            target_label=f"{type_}:{value}"[:200],
+            details={
+                "log_type": report.log_type,
+                "count": report.count,
+                "new": created,
+                "source": report.source,
+            },
+        )
+        if created or reopened:
+            _notify(sighting, indicator)
+    return sighting, created
+
+
+def _payload(sighting: Sighting, indicator: Indicator) -> dict[str, Any]:
+    org = sighting.organisation
+    return {
+        "sighting": sighting.pk,
+        "organisation": org.slug,
+        "organisation_name": org.name,
+        "type": sighting.type,
+        "value": sighting.value,
+        "log_type": sighting.log_type,
+        "count": sighting.count,
+        "first_seen": sighting.first_seen.isoformat(),
+        "last_seen": sighting.last_seen.isoformat(),
+        "priority": PRIORITY,
+        "tlp": sighting.tlp,
+        "indicator_tlp": indicator.tlp,
+        "indicator_tags": list(indicator.tags or [])[:20],
+        "publisher": indicator.organisation.name,
+        "url": f"{settings.VIGIE_BASE_URL}/o/{org.slug}/intel/sightings/{sighting.pk}/",
+    }
+
+
+def _notify(sighting: Sighting, indicator: Indicator) -> None:
+    payload = _payload(sighting, indicator)
+    key = f"{sighting.pk}:{sighting.reports}"
+    outbox.enqueue_for_channels(
+        organisation=sighting.organisation,
+        event=SIGHTING_NEW,
+        payload=payload,
+        email_template="notify/mail/sighting",
+        email_context={"payload": payload, "event": SIGHTING_NEW},
+        idempotency_key=f"{SIGHTING_NEW}:{key}",
+        related=f"intel.sighting:{sighting.pk}",
+    )
+    centre: Organisation | None = sighting.organisation.centre
+    if centre is None:
+        return
+    for_centre = {
+        **payload,
+        "url": f"{settings.VIGIE_BASE_URL}/o/{centre.slug}/intel/sightings/{sighting.pk}/",
+    }
+    sent = outbox.enqueue_for_channels(
+        organisation=centre,
+        event=SIGHTING_REPORTED,
+        payload=for_centre,
+        email_template="notify/mail/sighting",
+        email_context={"payload": for_centre, "event": SIGHTING_REPORTED},
+        idempotency_key=f"{SIGHTING_REPORTED}:{key}",
+        related=f"intel.sighting:{sighting.pk}",
+    )
+    if any(delivery.transport == ChannelKind.EMAIL for delivery in sent):
+        return
+    # A centre without an e-mail channel still hears of it: its analysts and administrators
+    # are the people an establishment calls.
+    members = Membership.objects.filter(
+        organisation=centre, role__in=CENTRE_ROLES, user__is_active=True
+    ).select_related("user")
+    for member in members:
+        if not member.user.email:
+            continue
+        outbox.enqueue_email(
+            organisation=centre,
+            to=member.user.email,
+            language=member.user.language,
+            time_zone=member.user.time_zone,
+            template="notify/mail/sighting",
+            context={"payload": for_centre, "event": SIGHTING_REPORTED},
+            event=SIGHTING_REPORTED,
+            idempotency_key=f"{SIGHTING_REPORTED}:{key}:{member.user.pk}",
+            related=f"intel.sighting:{sighting.pk}",
+        )
+
+
+def change_state(access: OrgAccess, sighting: Sighting, state: str) -> Sighting:
+    """The reporting establishment acknowledges or closes its sighting (audited)."""
+    access.require(Cap.HANDLE_ALERTS)
+    if sighting.organisation_id != access.organisation.pk:
+        raise SightingRefused("not_yours")
+    if state not in SightingState.values:
+        raise SightingRefused("bad_state", state=state)
+    with transaction.atomic():
+        before = sighting.state
+        sighting.state = state
+        if state == SightingState.ACKNOWLEDGED and sighting.acknowledged_at is None:
+            sighting.acknowledged_at = timezone.now()
+            sighting.acknowledged_by = access.user
+        sighting.save(update_fields=["state", "acknowledged_at", "acknowledged_by", "updated_at"])
+        audit(
+            Action.SIGHTING_STATE_CHANGED,
+            actor=access.user,
+            organisation=access.organisation,
+            target=sighting,
+            target_label=f"{sighting.type}:{sighting.value}"[:200],
+            details={"from": before, "to": state},
+        )
+    return sighting
+
+
+# The request field each refusal is about, for the API's error object.
+REFUSAL_FIELDS = {
+    "unknown_indicator": "value",
+    "bad_type": "type",
+    "bad_log_type": "log_type",
+    "bad_tlp": "tlp",
+    "bad_count": "count",
+    "bad_value": "value",
+    "first_after_last": "first_seen",
+    "in_the_future": "last_seen",
+    "bad_state": "state",
+}
+
+
+def refusal_message(refused: SightingRefused) -> str:
+    """The reason a report was refused, in the reader's language."""
+    params = refused.params
+    messages = {
+        "unknown_indicator": _(
+            "No indicator %(type)s “%(value)s” that your organisation may see: report "
+            "sightings of the indicators shared with you."
+        ),
+        "bad_type": _("Unknown indicator type “%(type)s”."),
+        "bad_log_type": _("Unknown log type “%(log_type)s”: use %(choices)s."),
+        "bad_tlp": _("A sighting is marked CLEAR, GREEN, AMBER or AMBER+STRICT (not “%(tlp)s”)."),
+        "bad_count": _("The count must be between 1 and 10¹² (not %(count)s)."),
+        "bad_value": _("The value “%(value)s” is not a valid %(type)s."),
+        "first_after_last": _("first_seen is after last_seen."),
+        "in_the_future": _("last_seen is in the future."),
+        "not_yours": _("Only the organisation that reported a sighting changes its state."),
+        "bad_state": _("Unknown state “%(state)s”."),
+    }
+    text = messages.get(refused.code, refused.code)
+    return str(text) % {"choices": ", ".join(LogType.values), **params} if "%(" in text else text
