@@ -181,6 +181,11 @@ def test_the_centre_reads_who_saw_what_and_other_establishments_only_a_count(
     centre_page = signed_in(centre_analyst).get("/o/centre/intel/sightings/").content.decode()
     assert "CHU Alpha" in centre_page
     assert 'data-sighting="domain:c2.lockbit.example"' in centre_page
+    centre_client = signed_in(centre_analyst)
+    beta_only = centre_client.get("/o/centre/intel/sightings/?establishment=clinique-beta")
+    assert 'data-sighting="' not in beta_only.content.decode()
+    alpha_only = centre_client.get("/o/centre/intel/sightings/?establishment=chu-alpha")
+    assert 'data-sighting="domain:c2.lockbit.example"' in alpha_only.content.decode()
     beta = signed_in(b_admin)
     assert 'data-sighting="' not in beta.get("/o/clinique-beta/intel/sightings/").content.decode()
     indicators = beta.get(

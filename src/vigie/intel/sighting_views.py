@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +20,7 @@ from vigie.intel import sightings
 from vigie.intel.models import LogType, Sighting, SightingState
 from vigie.intel.visibility import visible_sightings
 from vigie.tenancy.access import org_access
+from vigie.tenancy.models import Organisation
 from vigie.tenancy.roles import Cap, OrgKind
 
 ORDER = (Key("last_seen", descending=True), Key("pk", descending=True))
@@ -35,9 +38,18 @@ class SightingFilterForm(forms.Form):
         choices=[("", gettext_lazy("All")), *SightingState.choices],
         required=False,
     )
-    establishment = forms.CharField(
-        label=gettext_lazy("Establishment"), required=False, max_length=100
-    )
+    establishment = forms.ChoiceField(label=gettext_lazy("Establishment"), required=False)
+
+    def __init__(self, *args: Any, establishments: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if establishments:
+            self.fields["establishment"] = forms.ChoiceField(
+                label=gettext_lazy("Establishment"),
+                required=False,
+                choices=[("", _("All")), *establishments],
+            )
+        else:
+            del self.fields["establishment"]  # an establishment reads its own sightings only
 
 
 def _filtered(rows: QuerySet[Sighting], data: dict[str, str]) -> QuerySet[Sighting]:
@@ -56,12 +68,21 @@ def _filtered(rows: QuerySet[Sighting], data: dict[str, str]) -> QuerySet[Sighti
 @require_GET
 def sighting_list(request: HttpRequest, org: str) -> HttpResponse:
     access = org_access(request.user, org)
-    form = SightingFilterForm(request.GET or None)
+    is_centre = access.organisation.kind == OrgKind.CENTRE
+    establishments = (
+        list(
+            Organisation.objects.filter(centre=access.organisation)
+            .order_by("name")
+            .values_list("slug", "name")
+        )
+        if is_centre
+        else []
+    )
+    form = SightingFilterForm(request.GET or None, establishments=establishments)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     visible = visible_sightings(access, Sighting.objects.select_related("organisation"))
     rows = _filtered(visible, data)
     page = keyset_page(rows, request.GET, ORDER)
-    is_centre = access.organisation.kind == OrgKind.CENTRE
     # The centre looks before it reads: which establishments see most, right now.
     by_establishment = (
         list(
