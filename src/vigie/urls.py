@@ -21,6 +21,7 @@ urlpatterns = [
     path("o/<slug:org>/intel/indicators/", include("vigie.intel.urls")),
     path("o/<slug:org>/intel/misp-feed/", include("vigie.intel.feed_urls")),
     path("o/<slug:org>/intel/sightings/", include("vigie.intel.sighting_urls")),
+    path("o/<slug:org>/advisories/", include("vigie.intel.advisory_urls")),
     path("o/<slug:org>/operations/", include("vigie.core.urls")),
     path("api/v1/", api.urls),
     path("taxii2/", include("vigie.taxii.urls")),

@@ -23,7 +23,14 @@ from tests.helpers import signed_in
 from tests.vulns.support import access_of
 from vigie.api.models import ApiToken
 from vigie.api.tokens import create_token
-from vigie.intel.models import Indicator, IndicatorImport, Sighting
+from vigie.intel.models import (
+    Advisory,
+    AdvisoryReceipt,
+    AdvisoryVersion,
+    Indicator,
+    IndicatorImport,
+    Sighting,
+)
 from vigie.inventory.models import Asset, InventoryImport
 from vigie.notify.models import Channel, Delivery
 from vigie.tenancy.models import Invitation, Membership, Organisation
@@ -48,6 +55,8 @@ class World:
     a_delivery: int = 0
     centre_indicator_import: int = 0
     a_sighting: int = 0
+    centre_advisory: int = 0
+    centre_draft: int = 0
 
 
 @pytest.fixture
@@ -138,6 +147,25 @@ def world(
         first_seen=now,
         last_seen=now,
     )
+    published = Advisory.objects.create(organisation=centre, reference="M-1", audience="named")
+    AdvisoryVersion.objects.create(
+        advisory=published,
+        number=1,
+        title="T",
+        summary="S",
+        severity="high",
+        tlp="amber",
+        actions="A",
+    )
+    published.published_at, published.published_version, published.published_tlp = now, 1, "amber"
+    published.save()
+    AdvisoryReceipt.objects.create(
+        advisory=published, organisation=est_a, version=1, delivered_at=now
+    )
+    draft = Advisory.objects.create(organisation=centre, reference="M-2")
+    AdvisoryVersion.objects.create(
+        advisory=draft, number=1, title="D", summary="S", severity="low", tlp="green", actions="A"
+    )
     return World(
         users={
             "a_admin": a_admin,
@@ -157,6 +185,8 @@ def world(
         a_delivery=delivery.pk,
         centre_indicator_import=indicator_import.pk,
         a_sighting=sighting.pk,
+        centre_advisory=published.pk,
+        centre_draft=draft.pk,
     )
 
 
@@ -184,6 +214,10 @@ def snapshot_of_a() -> dict[str, Any]:
         "sightings": sorted(
             Sighting.objects.filter(organisation=a).values_list("pk", "state", "count")
         ),
+        "advisory_receipts": sorted(
+            AdvisoryReceipt.objects.filter(organisation=a).values_list("pk", "acknowledged_at")
+        ),
+        "advisories": sorted(Advisory.objects.values_list("pk", "published_version")),
         "alerts": sorted(Alert.objects.filter(organisation=a).values_list("pk", "state")),
         "channels": sorted(
             Channel.objects.filter(organisation=a).values_list("pk", "name", "enabled", "url")
@@ -590,6 +624,54 @@ UI_CASES: list[tuple[str, str, str, dict[str, str], tuple[int, ...]]] = [
         {"state": "acknowledged"},
         (404, 404, 404, 404, 302),
     ),
+    # Advisories: the centre writes and publishes; an establishment reads what it received.
+    ("advisories:list", "get", "/o/chu-alpha/advisories/", {}, OK_A),
+    ("advisories:list", "get", "/o/centre/advisories/", {}, (404, 404, 404, 200, 302)),
+    ("advisories:new", "get", "/o/centre/advisories/new/", {}, (404, 404, 404, 200, 302)),
+    ("advisories:new", "get", "/o/chu-alpha/advisories/new/", {}, (403, 403, 404, 404, 302)),
+    ("advisories:detail", "get", "/o/chu-alpha/advisories/{centre_advisory}/", {}, OK_A),
+    (
+        "advisories:detail",
+        "get",
+        "/o/clinique-beta/advisories/{centre_advisory}/",
+        {},
+        (404, 404, 404, 404, 302),
+    ),
+    (
+        "advisories:detail",
+        "get",
+        "/o/chu-alpha/advisories/{centre_draft}/",
+        {},
+        (404, 404, 404, 404, 302),
+    ),
+    (
+        "advisories:edit",
+        "get",
+        "/o/centre/advisories/{centre_draft}/edit/",
+        {},
+        (404, 404, 404, 200, 302),
+    ),
+    (
+        "advisories:publish",
+        "post",
+        "/o/chu-alpha/advisories/{centre_draft}/publish/",
+        {},
+        (403, 403, 404, 404, 302),
+    ),
+    (
+        "advisories:acknowledge",
+        "post",
+        "/o/chu-alpha/advisories/{centre_advisory}/acknowledge/",
+        {},
+        (302, 403, 404, 404, 302),
+    ),
+    (
+        "advisories:acknowledge",
+        "post",
+        "/o/clinique-beta/advisories/{centre_advisory}/acknowledge/",
+        {},
+        (404, 404, 404, 404, 302),
+    ),
     ("accounts:profile", "get", "/accounts/profile/", {}, (200, 200, 200, 200, 302)),
     ("accounts:password_change", "get", "/accounts/password/", {}, (200, 200, 200, 200, 302)),
     ("accounts:two_factor_setup", "get", "/accounts/2fa/setup/", {}, (200, 200, 200, 200, 302)),
@@ -811,6 +893,13 @@ API_CASES: list[tuple[str, str, str, dict[str, Any] | None, tuple[int, ...]]] = 
         "/api/v1/organisations/centre/indicators",
         None,
         (404, 404, 404, 200, 401),
+    ),
+    (
+        "get",
+        "/api/v1/organisations/{slug}/advisories",
+        "/api/v1/organisations/chu-alpha/advisories",
+        None,
+        OK_API_A,
     ),
     (
         "get",

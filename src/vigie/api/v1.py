@@ -26,9 +26,9 @@ from vigie.audit.queries import apply_filters, events_for
 from vigie.core.email_address import InvalidEmailAddress, check_email_address
 from vigie.core.paging import ConvertedRows, sliced_rows
 from vigie.intel import sightings
-from vigie.intel.models import IndicatorType, Sighting, Tlp
+from vigie.intel.models import Advisory, AdvisoryVersion, IndicatorType, Sighting, Tlp
 from vigie.intel.search import indicator_search
-from vigie.intel.visibility import visible_sightings
+from vigie.intel.visibility import visible_advisories, visible_sightings
 from vigie.inventory import import_list, imports
 from vigie.inventory.models import Asset, InventoryImport
 from vigie.tenancy import actions
@@ -1005,6 +1005,66 @@ def list_sightings(request: HttpRequest, slug: str) -> Any:
     establishments; newest first."""
     access = org_access(signed_in(request), slug)
     return visible_sightings(access, Sighting.objects.select_related("organisation"))
+
+
+class AdvisoryOut(Schema):
+    id: int
+    reference: str
+    publisher: str = Field(description="the support centre's short name")
+    version: int = Field(description="the version this reader reads")
+    title: str
+    summary: str
+    severity: str = Field(description="critical, high, medium or low")
+    tlp: str
+    cves: list[str]
+    products: str
+    indicators: str
+    actions: str
+    references: list[str]
+    published_at: datetime | None
+
+
+def _advisory_out(advisory: Advisory, version: AdvisoryVersion) -> dict[str, Any]:
+    return {
+        "id": advisory.pk,
+        "reference": advisory.reference,
+        "publisher": advisory.organisation.slug,
+        "version": version.number,
+        "title": version.title,
+        "summary": version.summary,
+        "severity": version.severity,
+        "tlp": version.tlp,
+        "cves": version.cves,
+        "products": version.products,
+        "indicators": version.indicators,
+        "actions": version.actions,
+        "references": version.references,
+        "published_at": advisory.published_at,
+    }
+
+
+@intel_router.get("/{slug}/advisories", response=list[AdvisoryOut])
+@paginate(Pagination)
+def list_advisories(request: HttpRequest, slug: str) -> Any:
+    """The advisories this organisation may read (TLP enforced): for an establishment the
+    published version; for the centre that writes them, the latest version, drafts included."""
+    access = org_access(signed_in(request), slug)
+    rows = visible_advisories(access, Advisory.objects.select_related("organisation"))
+    advisories = list(rows)
+    own = {a.pk for a in advisories if a.organisation_id == access.organisation.pk}
+    versions = {
+        (v.advisory_id, v.number): v
+        for v in AdvisoryVersion.objects.filter(advisory__in=advisories)
+    }
+    out = []
+    for advisory in advisories:
+        number = advisory.published_version
+        if advisory.pk in own and advisory.current_id is not None:
+            number = max(n for (pk, n) in versions if pk == advisory.pk)
+        version = versions.get((advisory.pk, number))
+        if version is not None:
+            out.append(_advisory_out(advisory, version))
+    return out
 
 
 api.add_router("/organisations", intel_router)

@@ -64,6 +64,9 @@ class Action(models.TextChoices):
     INDICATORS_EXPORTED = "intel.indicators_exported", _("Indicators exported")
     SIGHTING_REPORTED = "intel.sighting_reported", _("Sighting reported")
     SIGHTING_STATE_CHANGED = "intel.sighting_state_changed", _("Sighting state changed")
+    ADVISORY_SAVED = "intel.advisory_saved", _("Advisory saved")
+    ADVISORY_PUBLISHED = "intel.advisory_published", _("Advisory published")
+    ADVISORY_ACKNOWLEDGED = "intel.advisory_acknowledged", _("Advisory acknowledged")
 
 
 class AuditEvent(models.Model):

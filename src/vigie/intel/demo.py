@@ -1,4 +1,5 @@
-"""Demo indicators: real public files (demo_data/SOURCES.md) imported by the demo centre."""
+"""Demo threat intelligence: real public indicator files (demo_data/SOURCES.md) imported by the
+demo centre, sightings of some of them by two establishments, and two published advisories."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from pathlib import Path
 from django.utils import timezone
 
 from vigie.core.demo import DemoReport, register_loader
+from vigie.intel.advisories import Draft, publish, save_version
 from vigie.intel.imports import import_indicators
-from vigie.intel.models import Indicator, IndicatorImport, Sighting, Tlp
+from vigie.intel.models import Advisory, Indicator, IndicatorImport, Sighting, Tlp
 from vigie.intel.sightings import Report, report_sighting
 from vigie.tenancy.access import OrgAccess
 from vigie.tenancy.models import Membership
@@ -101,3 +103,70 @@ def load_sightings(report: DemoReport) -> None:
             )
             stored += 1
     report.notes.append(f"sightings: {stored}")
+
+
+# Each demo advisory and its audience.
+ADVISORIES: tuple[tuple[Draft, str], ...] = (
+    (
+        Draft(
+            title="Apache HTTP Server: mod_rewrite flaw exploited (CVE-2024-38475)",
+            summary=(
+                "Improper escaping in mod_rewrite lets a remote attacker map URLs to files the "
+                "server was not meant to serve, including source code; CISA lists it as "
+                "exploited. Portals, PACS viewers and appointment sites often run Apache 2.4 in "
+                "front of hospital systems."
+            ),
+            severity="critical",
+            tlp=Tlp.AMBER,
+            cves=["CVE-2024-38475"],
+            products="Apache HTTP Server 2.4.0 to 2.4.59",
+            actions=(
+                "Upgrade to Apache HTTP Server 2.4.60 or later. Until then, review RewriteRule "
+                "substitutions that use the first path segment, and look in the access logs "
+                "for requests ending with an encoded question mark (%3F)."
+            ),
+            references=["https://httpd.apache.org/security/vulnerabilities_24.html"],
+        ),
+        "affected",
+    ),
+    (
+        Draft(
+            title="LockBit and Rhysida infrastructure: block the shared names",
+            summary=(
+                "Ransomware groups that hit French hospitals in 2023 and 2024 keep command and "
+                "leak sites on the names shared in the Indicators page (Maltrail lists, "
+                "TLP:GREEN)."
+            ),
+            severity="high",
+            tlp=Tlp.GREEN,
+            actions=(
+                "Load the domain blocklist or the RPZ zone (Indicators → Export) in your "
+                "resolvers and proxies, and report any sighting through the API."
+            ),
+            references=["https://github.com/stamparm/maltrail"],
+        ),
+        "all",
+    ),
+)
+
+
+@register_loader(42, "advisories")
+def load_advisories(report: DemoReport) -> None:
+    """Two published advisories of the demo centre: one to the affected, one to all."""
+    membership = (
+        Membership.objects.filter(organisation__kind=OrgKind.CENTRE, role=Role.ANALYST)
+        .select_related("user", "organisation")
+        .first()
+    )
+    if membership is None or Advisory.objects.exists():
+        return
+    access = OrgAccess(
+        user=membership.user, organisation=membership.organisation, membership=membership
+    )
+    delivered = 0
+    for draft, audience in ADVISORIES:
+        advisory = save_version(access, None, draft)
+        advisory.audience = audience
+        advisory.save(update_fields=["audience"])
+        delivered += publish(access, advisory)
+    report.notes.append(f"advisories: {len(ADVISORIES)}, {delivered} receipts")

@@ -223,3 +223,117 @@ class Sighting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type}:{self.value} ({self.log_type})"
+
+
+class Severity(models.TextChoices):
+    CRITICAL = "critical", _("Critical")
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+class Audience(models.TextChoices):
+    ALL = "all", _("All establishments")
+    REGION = "region", _("The establishments of a region")
+    NAMED = "named", _("Named establishments")
+    AFFECTED = "affected", _("The establishments whose inventory is affected")
+
+
+class Advisory(models.Model):
+    """A support centre's bulletin; its text lives in versions, every one kept.
+
+    Who reads it is decided in `intel.visibility.visible_advisories`: the centre that writes
+    it, and once published the establishments holding a receipt, within its TLP marking (RED:
+    the people named; AMBER+STRICT: the centre only, so nobody receives it).
+    """
+
+    organisation = models.ForeignKey(
+        "tenancy.Organisation", on_delete=models.CASCADE, related_name="advisories"
+    )
+    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    current = models.ForeignKey(
+        "AdvisoryVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    audience = models.CharField(
+        _("audience"), max_length=16, choices=Audience.choices, default=Audience.ALL
+    )
+    regions = models.JSONField(_("regions"), default=list, blank=True)
+    establishments = models.ManyToManyField(
+        "tenancy.Organisation", blank=True, related_name="+", verbose_name=_("establishments")
+    )
+    recipients = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("people (TLP:RED)")
+    )
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_version = models.PositiveIntegerField(default=0)
+    # The marking of the published version: what readers' rights are checked against (a
+    # draft revision in progress never changes who reads the published one).
+    published_tlp = models.CharField(max_length=16, choices=Tlp.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class AdvisoryVersion(models.Model):
+    advisory = models.ForeignKey(Advisory, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(_("title"), max_length=300)
+    summary = models.TextField(_("summary"))
+    severity = models.CharField(_("severity"), max_length=16, choices=Severity.choices)
+    tlp = models.CharField(_("TLP"), max_length=16, choices=Tlp.choices)
+    cves = models.JSONField(_("CVEs"), default=list, blank=True)
+    products = models.TextField(_("affected products"), blank=True)
+    indicators = models.TextField(_("indicators"), blank=True)
+    actions = models.TextField(_("recommended actions"))
+    references = models.JSONField(_("references"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["advisory", "number"], name="advisory_version_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.advisory_id} v{self.number}"
+
+
+class AdvisoryReceipt(models.Model):
+    """One establishment received an advisory: when, which version, who read and acknowledged."""
+
+    advisory = models.ForeignKey(Advisory, on_delete=models.CASCADE, related_name="receipts")
+    organisation = models.ForeignKey(
+        "tenancy.Organisation", on_delete=models.CASCADE, related_name="advisory_receipts"
+    )
+    version = models.PositiveIntegerField()
+    delivered_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    read_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    acknowledged_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["organisation__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["advisory", "organisation"], name="advisory_receipt_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.advisory_id} → {self.organisation_id}"

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
 
-from vigie.intel.models import Indicator, Sighting, Tlp
+from vigie.intel.models import Advisory, AdvisoryReceipt, Indicator, Sighting, Tlp
 from vigie.tenancy.access import OrgAccess
 from vigie.tenancy.models import Organisation
 from vigie.tenancy.roles import OrgKind
@@ -112,3 +112,24 @@ def sighting_counts(
         }
         for row in rows
     }
+
+
+def visible_advisories(
+    access: OrgAccess, queryset: QuerySet[Advisory] | None = None
+) -> QuerySet[Advisory]:
+    """The advisories the reader may read: its centre's own (drafts too, for the centre's
+    members), and published ones its organisation received, within the published marking:
+    AMBER+STRICT never leaves the centre, RED reaches the people named on it only."""
+    rows = Advisory.objects.all() if queryset is None else queryset
+    reader = access.organisation
+    received = AdvisoryReceipt.objects.filter(advisory_id=OuterRef("pk"), organisation=reader)
+    named = Advisory.recipients.through.objects.filter(
+        advisory_id=OuterRef("pk"), user_id=access.user.pk
+    )
+    delivered = (
+        Q(published_at__isnull=False)
+        & Exists(received)
+        & ~Q(published_tlp=Tlp.AMBER_STRICT)
+        & (~Q(published_tlp=Tlp.RED) | Exists(named))
+    )
+    return rows.filter(Q(organisation=reader) | delivered)

@@ -20,6 +20,8 @@ EVENT_LABELS: dict[str, Promise] = {
     "alert.withdrawn": _("Alert withdrawn"),
     "alert.escalated": _("Alert escalated"),
     "digest.daily": _("Daily digest"),
+    "advisory.published": _("Advisory published"),
+    "advisory.revised": _("Advisory revised"),
     "sighting.new": _("Indicator seen in your logs"),
     "sighting.reported": _("Sighting reported by an establishment"),
     TEST_EVENT: _("Test message"),

@@ -17,7 +17,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import pgettext
 
 from vigie.accounts.zones import TIME_ZONES
-from vigie.intel.models import IndicatorType, LogType, Tlp
+from vigie.intel.models import IndicatorType, LogType, Severity, Tlp
 from vigie.inventory.models import AssetKind, Criticality
 from vigie.vulns.models import Priority
 from vigie.vulns.ssvc_text import explanation_lines
@@ -105,6 +105,11 @@ def indicator_type_label(value: Any) -> str:
 @register.filter
 def tlp_label(value: Any) -> str:
     return _label(Tlp.choices, value)
+
+
+@register.filter
+def severity_label(value: Any) -> str:
+    return _label(Severity.choices, value)
 
 
 @register.filter
