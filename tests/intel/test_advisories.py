@@ -48,9 +48,11 @@ def _publish(client: Any, advisory: Advisory) -> Any:
 
 @pytest.mark.django_db
 def test_every_revision_is_a_new_version_and_the_old_ones_stay(
-    centre_analyst: Any, est_a: Organisation
+    centre_analyst: Any, a_admin: Any, est_a: Organisation
 ) -> None:
     client = signed_in(centre_analyst)
+    editor = client.get(NEW).content.decode()
+    assert "CHU Alpha — Alice Admin (a.admin)" in editor  # whom a TLP:RED advisory may name
     advisory = _write(client)
     assert advisory.reference.startswith("CENTRE-")
     assert advisory.current.cves == ["CVE-2025-5777", "CVE-2025-6543"]

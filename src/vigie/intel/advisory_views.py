@@ -6,7 +6,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.validators import URLValidator
 from django.db import transaction
@@ -28,7 +27,7 @@ from vigie.intel.models import (
 )
 from vigie.intel.visibility import visible_advisories
 from vigie.tenancy.access import OrgAccess, org_access, supported_establishments
-from vigie.tenancy.models import Region
+from vigie.tenancy.models import Membership, Region
 from vigie.tenancy.roles import Cap
 
 REFUSALS = {
@@ -85,7 +84,10 @@ class AdvisoryForm(forms.Form):
         label=gettext_lazy("Audience"), choices=Audience.choices, initial=Audience.ALL
     )
     regions = forms.MultipleChoiceField(
-        label=gettext_lazy("Regions"), choices=Region.choices, required=False
+        label=gettext_lazy("Regions"),
+        choices=Region.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     establishments = forms.MultipleChoiceField(
         label=gettext_lazy("Named establishments"), choices=(), required=False
@@ -104,16 +106,25 @@ class AdvisoryForm(forms.Form):
             label=gettext_lazy("Named establishments"),
             choices=[(str(org.pk), org.name) for org in supported],
             required=False,
+            widget=forms.CheckboxSelectMultiple,
         )
-        people = (
-            get_user_model()
-            .objects.filter(memberships__organisation__in=supported, is_active=True)
-            .distinct()
-            .order_by("last_name", "first_name", "username")
+        people: dict[str, str] = {}
+        members = (
+            Membership.objects.filter(organisation__in=supported, user__is_active=True)
+            .select_related("user", "organisation")
+            .order_by("organisation__name", "user__last_name", "user__username")
         )
+        for member in members:
+            # A person in two establishments is listed once, under the first.
+            people.setdefault(
+                str(member.user.pk),
+                f"{member.organisation.name} — {member.user.display_name()} "
+                f"({member.user.username})",
+            )
         self.fields["recipients"] = forms.MultipleChoiceField(
             label=gettext_lazy("People (TLP:RED)"),
-            choices=[(str(user.pk), f"{user.display_name} ({user.username})") for user in people],
+            choices=list(people.items()),
+            widget=forms.SelectMultiple(attrs={"size": 8}),
             required=False,
             help_text=gettext_lazy("A TLP:RED advisory reaches these people only."),
         )

@@ -105,25 +105,26 @@ def load_sightings(report: DemoReport) -> None:
     report.notes.append(f"sightings: {stored}")
 
 
-# Each demo advisory and its audience.
+# Each demo advisory and its audience, written in French as the demo centre would write them.
 ADVISORIES: tuple[tuple[Draft, str], ...] = (
     (
         Draft(
-            title="Apache HTTP Server: mod_rewrite flaw exploited (CVE-2024-38475)",
+            title="Apache HTTP Server : faille de mod_rewrite exploitée (CVE-2024-38475)",
             summary=(
-                "Improper escaping in mod_rewrite lets a remote attacker map URLs to files the "
-                "server was not meant to serve, including source code; CISA lists it as "
-                "exploited. Portals, PACS viewers and appointment sites often run Apache 2.4 in "
-                "front of hospital systems."
+                "Un échappement incorrect dans mod_rewrite permet à un attaquant distant de faire "
+                "servir des fichiers qui ne devaient pas l’être, code source compris ; la CISA la "
+                "signale comme exploitée. Portails patients, visionneuses PACS et prises de "
+                "rendez-vous tournent souvent sur Apache 2.4 devant les systèmes de l’hôpital."
             ),
             severity="critical",
             tlp=Tlp.AMBER,
             cves=["CVE-2024-38475"],
-            products="Apache HTTP Server 2.4.0 to 2.4.59",
+            products="Apache HTTP Server 2.4.0 à 2.4.59",
             actions=(
-                "Upgrade to Apache HTTP Server 2.4.60 or later. Until then, review RewriteRule "
-                "substitutions that use the first path segment, and look in the access logs "
-                "for requests ending with an encoded question mark (%3F)."
+                "Passez à Apache HTTP Server 2.4.60 ou plus récent. D’ici là, revoyez les "
+                "substitutions RewriteRule qui reprennent le premier segment du chemin, et "
+                "cherchez dans les journaux d’accès les requêtes finissant par un point "
+                "d’interrogation encodé (%3F)."
             ),
             references=["https://httpd.apache.org/security/vulnerabilities_24.html"],
         ),
@@ -131,17 +132,17 @@ ADVISORIES: tuple[tuple[Draft, str], ...] = (
     ),
     (
         Draft(
-            title="LockBit and Rhysida infrastructure: block the shared names",
+            title="Infrastructure LockBit et Rhysida : bloquez les noms partagés",
             summary=(
-                "Ransomware groups that hit French hospitals in 2023 and 2024 keep command and "
-                "leak sites on the names shared in the Indicators page (Maltrail lists, "
-                "TLP:GREEN)."
+                "Les groupes de rançongiciels qui ont frappé des hôpitaux français en 2023 et 2024 "
+                "gardent leurs serveurs de commande et leurs sites de fuite sur les noms partagés "
+                "dans la page Indicateurs (listes Maltrail, TLP:GREEN)."
             ),
             severity="high",
             tlp=Tlp.GREEN,
             actions=(
-                "Load the domain blocklist or the RPZ zone (Indicators → Export) in your "
-                "resolvers and proxies, and report any sighting through the API."
+                "Chargez la liste de blocage des domaines ou la zone RPZ (Indicateurs → Exporter) "
+                "dans vos résolveurs et proxys, et signalez toute observation par l’API."
             ),
             references=["https://github.com/stamparm/maltrail"],
         ),
