@@ -101,6 +101,21 @@ def test_publishing_reaches_the_audience_notifies_it_and_the_centre_sees_who_rea
     listing = client.get("/o/centre/advisories/").content.decode()
     assert "2 / 1 / 1" in listing
 
+    # The dashboards: the centre sees who still has to acknowledge, Beta that it must.
+    english = {"Accept-Language": "en"}
+    centre_home = client.get("/o/centre/", headers=english).content.decode()
+    assert "1 establishment has not acknowledged it" in centre_home
+    beta_home = signed_in(b_admin).get("/o/clinique-beta/", headers=english).content.decode()
+    assert (
+        advisory.reference
+        in beta_home.split('data-testid="intel-dashboard"')[1].split("</section>")[0]
+    )
+    alpha_home = alpha.get("/o/chu-alpha/", headers=english).content.decode()
+    assert (
+        advisory.reference
+        not in alpha_home.split('data-testid="intel-dashboard"')[1].split("</section>")[0]
+    )
+
 
 @pytest.mark.django_db
 def test_establishments_read_the_published_version_not_a_draft_revision(

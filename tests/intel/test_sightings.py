@@ -195,6 +195,13 @@ def test_the_centre_reads_who_saw_what_and_other_establishments_only_a_count(
     assert "by 1 organisation" in row
     assert "CHU Alpha" not in row
     sighting = Sighting.objects.get()
+    # The dashboards count it for Alpha and its centre, not for Beta.
+    alpha_home = signed_in(a_admin).get("/o/chu-alpha/").content.decode()
+    assert 'data-testid="count-sightings">1<' in alpha_home
+    centre_home = signed_in(centre_analyst).get("/o/centre/").content.decode()
+    assert 'data-testid="count-sightings">1<' in centre_home
+    beta_home = beta.get("/o/clinique-beta/").content.decode()
+    assert 'data-testid="count-sightings">0<' in beta_home
     assert beta.get(f"/o/clinique-beta/intel/sightings/{sighting.pk}/").status_code == 404
     assert beta.get(f"/o/chu-alpha/intel/sightings/{sighting.pk}/").status_code == 404
     assert beta.post(f"/o/chu-alpha/intel/sightings/{sighting.pk}/state/").status_code == 404
