@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.helpers import PASSWORD, add_totp, totp_code
 from tests.vulns.exposure_support import alert_on, asset
@@ -67,6 +68,8 @@ def _sign_in(page: Any, user: Any, language: str) -> None:
     user.save()
     device = add_totp(user)
     page.goto("/accounts/login/")
+    # Chromium applies autofocus a frame after load: wait for it, then type.
+    expect(page.locator("input[name=username]")).to_be_focused()
     page.keyboard.type(user.username)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)

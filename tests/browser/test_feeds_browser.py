@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.helpers import PASSWORD, add_totp, totp_code
 from vigie.vulns.models import FeedRun
@@ -50,6 +51,8 @@ def _run(location: str, state: str, age: timedelta, **fields: Any) -> FeedRun:
 def _sign_in(page: Any, user: Any) -> None:
     device = add_totp(user)
     page.goto("/accounts/login/")
+    # Chromium applies autofocus a frame after load: wait for it, then type.
+    expect(page.locator("input[name=username]")).to_be_focused()
     page.keyboard.type(user.username)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)

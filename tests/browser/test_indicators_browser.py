@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.helpers import PASSWORD, add_totp, totp_code
 
@@ -54,6 +55,8 @@ domain,strict.example,amber+strict
 def _sign_in(page: Any, user: Any, landing: str) -> None:
     device = add_totp(user)
     page.goto("/accounts/login/")
+    # Chromium applies autofocus a frame after load: wait for it, then type.
+    expect(page.locator("input[name=username]")).to_be_focused()
     page.keyboard.type(user.username)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)

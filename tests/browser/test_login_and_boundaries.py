@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.helpers import PASSWORD, add_totp, totp_code
 
@@ -15,6 +16,8 @@ pytestmark = pytest.mark.browser
 def sign_in_with_keyboard(page: Any, username: str) -> None:
     page.goto("/accounts/login/")
     # The username field has the focus: a keyboard-only user types, tabs and presses Enter.
+    # Chromium applies autofocus a frame after load: wait for it, then type.
+    expect(page.locator("input[name=username]")).to_be_focused()
     page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
