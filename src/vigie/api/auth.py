@@ -33,18 +33,29 @@ def enforce_scope(request: HttpRequest, token: ApiToken) -> None:
         )
 
 
+def header_token(request: HttpRequest) -> ApiToken | None:
+    """The API token of an `Authorization: Bearer <secret>` (or `Token`) header.
+
+    None when there is no such header or it names another scheme; raises TokenRejected for a
+    secret that is unknown, revoked or expired.
+    """
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, value = header.partition(" ")
+    if scheme.lower() not in TOKEN_SCHEMES or not value.strip():
+        return None
+    return authenticate_token(value.strip(), client_ip(request))
+
+
 class TokenAuth(HttpAuthBase):
     openapi_scheme = "bearer"
 
     def __call__(self, request: HttpRequest) -> Any | None:
-        header = request.headers.get("Authorization", "")
-        scheme, _sep, value = header.partition(" ")
-        if scheme.lower() not in TOKEN_SCHEMES or not value.strip():
-            return None
         try:
-            token = authenticate_token(value.strip(), client_ip(request))
+            token = header_token(request)
         except TokenRejected as rejected:
             raise AuthenticationError(401, _rejection_message(rejected.reason)) from None
+        if token is None:
+            return None
         enforce_scope(request, token)
         # Downstream code (access helpers, actions) reads the user from the request; ninja keeps
         # what we return as `request.auth`, which tells token requests from session ones.

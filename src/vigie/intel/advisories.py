@@ -22,6 +22,7 @@ from django.utils import timezone
 from vigie.audit.log import record as audit
 from vigie.audit.models import Action
 from vigie.intel.models import Advisory, AdvisoryReceipt, AdvisoryVersion, Audience, Tlp
+from vigie.intel.refusal import Refused
 from vigie.notify import outbox
 from vigie.tenancy.access import OrgAccess, supported_establishments
 from vigie.tenancy.models import Membership, Organisation
@@ -33,10 +34,8 @@ PUBLISHED = "advisory.published"
 REVISED = "advisory.revised"
 
 
-class AdvisoryRefused(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+class AdvisoryRefused(Refused):
+    """The advisory cannot be saved, published or acknowledged."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,10 +32,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from vigie.api.auth import TOKEN_SCHEMES
+from vigie.api.auth import header_token
 from vigie.api.models import ApiToken
-from vigie.api.tokens import TokenRejected, authenticate_token
-from vigie.core.net import client_ip
+from vigie.api.tokens import TokenRejected
 from vigie.engines.indicators.exports import (
     SURICATA_DATASETS,
     csv_export,
@@ -74,15 +73,14 @@ class _Refused(Exception):
 
 
 def _caller(request: HttpRequest) -> tuple[Any, ApiToken | None]:
-    header = request.headers.get("Authorization", "")
-    if header:
-        scheme, _sep, value = header.partition(" ")
-        if scheme.lower() not in TOKEN_SCHEMES or not value.strip():
-            raise _Refused
+    if request.headers.get("Authorization"):
+        # A header is an answer: another scheme, or a bad token, is refused, never ignored.
         try:
-            token = authenticate_token(value.strip(), client_ip(request))
+            token = header_token(request)
         except TokenRejected:
             raise _Refused from None
+        if token is None:
+            raise _Refused
         return token.user, token
     if request.user.is_authenticated:
         return request.user, None

@@ -26,7 +26,8 @@ from vigie.engines.indicators.model import IndicatorProblemError
 from vigie.engines.indicators.model import IndicatorType as EngineType
 from vigie.engines.indicators.normalise import normalise
 from vigie.intel.models import Indicator, LogType, Sighting, SightingState, Tlp
-from vigie.intel.visibility import visible_indicators
+from vigie.intel.refusal import Refused
+from vigie.intel.visibility import community_of, visible_indicators
 from vigie.notify import outbox
 from vigie.notify.models import ChannelKind
 from vigie.tenancy.access import OrgAccess
@@ -41,13 +42,8 @@ MAX_COUNT = 10**12
 CENTRE_ROLES = (Role.ANALYST, Role.ADMIN)
 
 
-class SightingRefused(Exception):
-    """The report cannot be stored: `code` and `params` are rendered by the caller."""
-
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
+class SightingRefused(Refused):
+    """The report cannot be stored, or the sighting not changed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +60,7 @@ class Report:
 
 def _indicator_for(access: OrgAccess, type_: str, value: str) -> Indicator:
     """The row the reporter may see for this value: its centre's first, then its own, then any."""
-    community = access.organisation.centre_id or access.organisation.pk
+    community = community_of(access.organisation)
     found = (
         visible_indicators(access)
         .filter(type=type_, value=value)
