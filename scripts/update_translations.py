@@ -19,10 +19,11 @@ import polib
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "src" / "vigie"
 PO_FILE = PACKAGE / "locale" / "fr" / "LC_MESSAGES" / "django.po"
-# engines/ and sensor/ are Django-free code whose text is not translated.
+# engines/ is Django-free code whose text is not translated (it returns codes); the sensor
+# translates its own messages with the standard library, from this same catalogue.
 MAKEMESSAGES = (
     "makemessages", "-l", "fr", "--no-location", "--no-obsolete",
-    "-i", "engines/*", "-i", "sensor/*",
+    "-i", "engines/*",
 )  # fmt: skip
 
 

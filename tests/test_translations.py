@@ -23,7 +23,7 @@ MO_FILE = MESSAGES / "django.mo"
 # The options of scripts/update_translations.py.
 MAKEMESSAGES = (
     "makemessages", "-l", "fr", "--no-location", "--no-obsolete",
-    "-i", "engines/*", "-i", "sensor/*",
+    "-i", "engines/*",
 )  # fmt: skip
 
 PLACEHOLDER = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa%]")

@@ -19,12 +19,17 @@ NAME_WIDTH = 18  # command names up to this length line their descriptions up
 
 
 def main(argv: list[str] | None = None) -> None:
+    given = sys.argv[1:] if argv is None else argv
+    if given[:1] == ["sensor"]:
+        # The sensor runs on the establishment's own machine, without Django.
+        from vigie.sensor.cli import main as sensor_main
+
+        raise SystemExit(sensor_main(given[1:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigie.settings")
     from django.core.management import execute_from_command_line
 
     from vigie.conf.env import ConfigurationError
 
-    given = sys.argv[1:] if argv is None else argv
     args = ["vigie", *given]
     try:
         if not given or given == ["help"] or (len(given) == 1 and given[0] in HELP_FLAGS):
@@ -66,6 +71,9 @@ def main_help_text() -> str:
                     (f"{name} {choice.dest}", _first_line(choice.help or ""))
                     for choice in action._choices_actions
                 )
+    # The sensor is not a Django command: it runs without Django (vigie.sensor.cli).
+    ours.append(("sensor scan", "Match local log files against indicator files (no Django)."))
+    ours.sort()
     lines = [
         "Usage: vigie COMMAND [options]",
         "",

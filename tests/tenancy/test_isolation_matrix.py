@@ -30,6 +30,7 @@ from vigie.intel.models import (
     Indicator,
     IndicatorImport,
     Sighting,
+    SightingReport,
 )
 from vigie.inventory.models import Asset, InventoryImport
 from vigie.notify.models import Channel, Delivery
@@ -213,6 +214,9 @@ def snapshot_of_a() -> dict[str, Any]:
         ),
         "sightings": sorted(
             Sighting.objects.filter(organisation=a).values_list("pk", "state", "count")
+        ),
+        "sighting_reports": sorted(
+            SightingReport.objects.filter(organisation=a).values_list("pk", "key", "fingerprint")
         ),
         "advisory_receipts": sorted(
             AdvisoryReceipt.objects.filter(organisation=a).values_list("pk", "acknowledged_at")

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, NinjaAPI, Query, Router, Schema, UploadedFile
@@ -937,8 +937,23 @@ def list_indicators(request: HttpRequest, slug: str, filters: Query[IndicatorFil
 
 
 class SightingIn(Schema):
-    type: str = Field(description="the indicator's type: domain, ipv4, ipv6, cidr, url, md5…")
-    value: str = Field(max_length=2000, description="as seen; normalised like indicators")
+    type: str | None = Field(
+        None,
+        description="the indicator's type: domain, ipv4, ipv6, cidr, url, md5…; "
+        "may be left out when indicator_id is given",
+    )
+    value: str | None = Field(
+        None,
+        max_length=2000,
+        description="as seen; normalised like indicators; may be left out when indicator_id "
+        "is given",
+    )
+    indicator_id: str | None = Field(
+        None,
+        max_length=100,
+        description="the indicator's STIX id as served over TAXII (indicator--<uuid>); "
+        "type and value, if given too, must be the indicator's",
+    )
     log_type: str = Field(
         description="dns, http, tls, conn, files, smtp, proxy, firewall, ids, endpoint or other"
     )
@@ -949,6 +964,7 @@ class SightingIn(Schema):
         "amber+strict",
         description="how far the sighting may travel beyond your organisation and your centre",
     )
+    source: str = Field("api", max_length=16, description="api (default) or sensor: who saw it")
 
 
 class SightingOut(Schema):
@@ -974,28 +990,58 @@ class SightingOut(Schema):
         return sightings.PRIORITY
 
 
-@intel_router.post("/{slug}/sightings", response={200: SightingOut, 201: SightingOut})
-def post_sighting(request: HttpRequest, slug: str, payload: SightingIn) -> Status[Any]:
+IDEMPOTENCY_PARAMETER = {
+    "in": "header",
+    "name": sightings.IDEMPOTENCY_HEADER,
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 100},
+    "description": "1 to 100 printable ASCII characters, your organisation's own: a retry "
+    "with the same key and the same report is answered 200 with the stored sighting and "
+    "`Idempotent-Replayed: true`, and counted, audited and notified once; the same key with "
+    "another report is refused 409 `idempotency_key_reused`",
+}
+
+
+@intel_router.post(
+    "/{slug}/sightings",
+    response={200: SightingOut, 201: SightingOut},
+    openapi_extra={"parameters": [IDEMPOTENCY_PARAMETER]},
+)
+def post_sighting(
+    request: HttpRequest, response: HttpResponse, slug: str, payload: SightingIn
+) -> Any:
     """Report an indicator seen in your logs: 201 for a new sighting (your channels and your
-    support centre are notified at once), 200 when it adds to one already reported."""
+    support centre are notified at once), 200 when it adds to one already reported. Name it by
+    type and value, or by indicator_id. Send an `Idempotency-Key` header to retry safely."""
     access = org_access(signed_in(request), slug, Cap.HANDLE_ALERTS)
+    key = request.headers.get(sightings.IDEMPOTENCY_HEADER)
     try:
-        sighting, created = sightings.report_sighting(
+        reported = sightings.record_report(
             access,
             sightings.Report(
-                type=payload.type.strip().lower(),
-                value=payload.value,
+                type=(payload.type or "").strip().lower(),
+                value=payload.value or "",
+                indicator_id=payload.indicator_id,
                 log_type=payload.log_type.strip().lower(),
                 count=payload.count,
                 first_seen=payload.first_seen,
                 last_seen=payload.last_seen,
                 tlp=payload.tlp.strip().lower(),
+                source=payload.source.strip().lower(),
             ),
+            idempotency_key=key,
+        )
+    except sightings.IdempotencyKeyReused as reused:
+        message = sightings.refusal_message(reused)
+        return errors.json_error(
+            409, message, {sightings.IDEMPOTENCY_HEADER: [message]}, code=reused.code
         )
     except sightings.SightingRefused as refused:
         field = sightings.REFUSAL_FIELDS.get(refused.code, "request")
         raise DjangoValidationError({field: [sightings.refusal_message(refused)]}) from None
-    return Status(201 if created else 200, sighting)
+    if reported.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return Status(201 if reported.created else 200, reported.sighting)
 
 
 @intel_router.get("/{slug}/sightings", response=list[SightingOut])

@@ -225,6 +225,33 @@ class Sighting(models.Model):
         return f"{self.type}:{self.value} ({self.log_type})"
 
 
+class SightingReport(models.Model):
+    """One report sent with an `Idempotency-Key`: a retry with the same key is answered from here.
+
+    The key is the reporting organisation's: two establishments may use the same one. The row
+    is written in the transaction that adds the report to its sighting, so a report is never
+    counted without its key, nor its key kept without the report. The fingerprint (sha256 of
+    the normalised report) tells a retry from a different report sent under a reused key.
+    """
+
+    organisation = models.ForeignKey(
+        "tenancy.Organisation", on_delete=models.CASCADE, related_name="sighting_reports"
+    )
+    key = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64)
+    sighting = models.ForeignKey(Sighting, on_delete=models.CASCADE, related_name="keyed_reports")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "key"], name="sighting_report_key_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}:{self.key}"
+
+
 class Severity(models.TextChoices):
     CRITICAL = "critical", _("Critical")
     HIGH = "high", _("High")

@@ -6,16 +6,25 @@ the reporting establishment gets an Act-level notice on its channels at once (a 
 value seen inside a hospital is acted on now, not in the digest), and its support centre is
 notified on its own channels with the reporter named. Other establishments see only counts
 (`visibility.sighting_counts`).
+
+A report may carry an idempotency key (the API's `Idempotency-Key` header), the reporting
+organisation's own: the key and its report's fingerprint are stored in the same transaction,
+so a retry with the same key and the same report is answered with the stored sighting and
+counts, audits and notifies nothing; the same key with another report is refused.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +34,7 @@ from vigie.audit.models import Action
 from vigie.engines.indicators.model import IndicatorProblemError
 from vigie.engines.indicators.model import IndicatorType as EngineType
 from vigie.engines.indicators.normalise import normalise
-from vigie.intel.models import Indicator, LogType, Sighting, SightingState, Tlp
+from vigie.intel.models import Indicator, LogType, Sighting, SightingReport, SightingState, Tlp
 from vigie.intel.refusal import Refused
 from vigie.intel.visibility import community_of, visible_indicators
 from vigie.notify import outbox
@@ -40,22 +49,46 @@ SIGHTING_NEW = "sighting.new"
 SIGHTING_REPORTED = "sighting.reported"
 MAX_COUNT = 10**12
 CENTRE_ROLES = (Role.ANALYST, Role.ADMIN)
+# Who sent the report: a tool through the API, or the establishment's local sensor.
+SOURCES = ("api", "sensor")
+STIX_INDICATOR_PREFIX = "indicator--"
+# 1 to 100 printable ASCII characters, without a space at either end (HTTP strips those).
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]{0,98}[\x21-\x7e])?")
 
 
 class SightingRefused(Refused):
     """The report cannot be stored, or the sighting not changed."""
 
 
+class IdempotencyKeyReused(SightingRefused):
+    """The idempotency key was already used by this organisation for a different report."""
+
+    def __init__(self) -> None:
+        super().__init__("idempotency_key_reused")
+
+
 @dataclass(frozen=True, slots=True)
 class Report:
-    type: str
-    value: str
-    log_type: str
+    """One report. The indicator is named by its type and value, or by its STIX id (then type
+    and value, if given too, must be the indicator's)."""
+
+    type: str = ""
+    value: str = ""
+    log_type: str = ""
     count: int = 1
     first_seen: datetime | None = None
     last_seen: datetime | None = None
     tlp: str = Tlp.AMBER_STRICT
     source: str = "api"
+    indicator_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reported:
+    sighting: Sighting
+    created: bool
+    # A retry of a report already stored under the same idempotency key: nothing was changed.
+    replayed: bool = False
 
 
 def _indicator_for(access: OrgAccess, type_: str, value: str) -> Indicator:
@@ -82,9 +115,36 @@ def _indicator_for(access: OrgAccess, type_: str, value: str) -> Indicator:
     return found
 
 
-def _checked(report: Report) -> tuple[str, str, datetime, datetime]:
-    if report.type not in {t.value for t in EngineType}:
-        raise SightingRefused("bad_type", type=report.type)
+def _indicator_by_id(access: OrgAccess, indicator_id: str) -> Indicator:
+    """The visible row with this STIX id (`indicator--<uuid>`, as served over TAXII)."""
+    raw = indicator_id.strip()
+    text = raw.lower().removeprefix(STIX_INDICATOR_PREFIX)
+    try:
+        parsed = uuid.UUID(text)
+    except ValueError:
+        parsed = None
+    if not raw.lower().startswith(STIX_INDICATOR_PREFIX) or parsed is None or str(parsed) != text:
+        raise SightingRefused("bad_indicator_id", indicator_id=indicator_id)
+    found = visible_indicators(access).filter(stix_id=parsed).first()
+    if found is None:
+        # The same answer whether the id is unknown or names an indicator the reporter may not
+        # see: a sighting never reveals that a hidden indicator exists.
+        raise SightingRefused("unknown_indicator_id", indicator_id=indicator_id)
+    return found
+
+
+def _normalised(type_: str, value: str) -> tuple[str, str]:
+    if type_ not in {t.value for t in EngineType}:
+        raise SightingRefused("bad_type", type=type_)
+    try:
+        refined, normal = normalise(EngineType(type_), value)
+    except IndicatorProblemError as problem:
+        raise SightingRefused("bad_value", **problem.params) from None
+    return refined.value, normal
+
+
+def _checked(report: Report) -> tuple[datetime, datetime]:
+    """Everything but the indicator: log type, marking, count, source and dates."""
     if report.log_type not in LogType.values:
         raise SightingRefused("bad_log_type", log_type=report.log_type)
     if report.tlp not in Tlp.values or report.tlp == Tlp.RED:
@@ -92,10 +152,8 @@ def _checked(report: Report) -> tuple[str, str, datetime, datetime]:
         raise SightingRefused("bad_tlp", tlp=report.tlp)
     if not 1 <= report.count <= MAX_COUNT:
         raise SightingRefused("bad_count", count=report.count)
-    try:
-        refined, value = normalise(EngineType(report.type), report.value)
-    except IndicatorProblemError as problem:
-        raise SightingRefused("bad_value", **problem.params) from None
+    if report.source not in SOURCES:
+        raise SightingRefused("bad_source", source=report.source)
     now = timezone.now()
     last = report.last_seen or now
     first = report.first_seen or last
@@ -103,7 +161,75 @@ def _checked(report: Report) -> tuple[str, str, datetime, datetime]:
         raise SightingRefused("first_after_last")
     if last > now + timedelta(minutes=5):
         raise SightingRefused("in_the_future")
-    return refined.value, value, first, last
+    return first, last
+
+
+def _resolved(access: OrgAccess, report: Report) -> tuple[Indicator, str, str]:
+    """The indicator reported and the normalised type and value of the sighting."""
+    if report.indicator_id is None:
+        if not report.type or not report.value:
+            raise SightingRefused("no_indicator")
+        type_, value = _normalised(report.type, report.value)
+        return _indicator_for(access, type_, value), type_, value
+    indicator = _indicator_by_id(access, report.indicator_id)
+    if report.value:
+        type_, value = _normalised(report.type or indicator.type, report.value)
+    elif report.type:
+        try:
+            type_, value = _normalised(report.type, indicator.value)
+        except SightingRefused as refused:
+            if refused.code != "bad_value":
+                raise
+            # The indicator's value is not of the type sent: they do not agree.
+            type_, value = report.type, indicator.value
+    else:
+        return indicator, indicator.type, indicator.value
+    if (type_, value) != (indicator.type, indicator.value):
+        raise SightingRefused(
+            "indicator_mismatch",
+            indicator_id=report.indicator_id,
+            type=indicator.type,
+            value=indicator.value,
+        )
+    return indicator, type_, value
+
+
+def _instant(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat()
+
+
+def fingerprint(type_: str, value: str, report: Report) -> str:
+    """sha256 of the normalised report: what a retry must repeat to be a retry.
+
+    The dates are those sent (a missing one stays missing: its default, now, would differ on
+    each retry); the indicator counts by its normalised type and value, however it was named.
+    """
+    normal = {
+        "type": type_,
+        "value": value,
+        "log_type": report.log_type,
+        "count": report.count,
+        "first_seen": _instant(report.first_seen),
+        "last_seen": _instant(report.last_seen),
+        "tlp": report.tlp,
+        "source": report.source,
+    }
+    text = json.dumps(normal, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _stored_report(access: OrgAccess, key: str, print_: str) -> Reported | None:
+    """The answer already given to this key, or None; a different report under it is refused."""
+    row = (
+        SightingReport.objects.filter(organisation=access.organisation, key=key)
+        .select_related("sighting__organisation")
+        .first()
+    )
+    if row is None:
+        return None
+    if row.fingerprint != print_:
+        raise IdempotencyKeyReused()
+    return Reported(row.sighting, created=False, replayed=True)
 
 
 def report_sighting(access: OrgAccess, report: Report) -> tuple[Sighting, bool]:
@@ -111,10 +237,52 @@ def report_sighting(access: OrgAccess, report: Report) -> tuple[Sighting, bool]:
 
     Raises SightingRefused. Returns the sighting and whether it is new.
     """
+    reported = record_report(access, report)
+    return reported.sighting, reported.created
+
+
+def record_report(
+    access: OrgAccess, report: Report, idempotency_key: str | None = None
+) -> Reported:
+    """Store one report, at most once per idempotency key of the reporting organisation.
+
+    Raises SightingRefused (IdempotencyKeyReused when the key was used for another report).
+    """
     access.require(Cap.HANDLE_ALERTS)
-    type_, value, first, last = _checked(report)
-    indicator = _indicator_for(access, type_, value)
+    if idempotency_key is not None and not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
+        raise SightingRefused("bad_idempotency_key")
+    first, last = _checked(report)
+    indicator, type_, value = _resolved(access, report)
+    if idempotency_key is None:
+        return _store(access, report, indicator, (type_, value, first, last), None)
+    print_ = fingerprint(type_, value, report)
+    try:
+        return _store(
+            access, report, indicator, (type_, value, first, last), (idempotency_key, print_)
+        )
+    except IntegrityError:
+        # A request with the same key committed between our look-up and our insert (its
+        # transaction held the key's unique index entry; ours was rolled back whole, count and
+        # audit and outbox rows included): answer as its retry.
+        stored = _stored_report(access, idempotency_key, print_)
+        if stored is None:
+            raise
+        return stored
+
+
+def _store(
+    access: OrgAccess,
+    report: Report,
+    indicator: Indicator,
+    normal: tuple[str, str, datetime, datetime],
+    keyed: tuple[str, str] | None,
+) -> Reported:
+    type_, value, first, last = normal
     with transaction.atomic():
+        if keyed is not None:
+            stored = _stored_report(access, *keyed)
+            if stored is not None:
+                return stored
         sighting = (
             Sighting.objects.select_for_update()
             .filter(
@@ -148,22 +316,30 @@ def report_sighting(access: OrgAccess, report: Report) -> tuple[Sighting, bool]:
                 # Seen again after it was closed: the establishment must look again.
                 sighting.state = SightingState.NEW
             sighting.save()
+        details: dict[str, Any] = {
+            "log_type": report.log_type,
+            "count": report.count,
+            "new": created,
+            "source": report.source,
+        }
+        if keyed is not None:
+            key, print_ = keyed
+            details["idempotency_key"] = key
+            # Same transaction as the count: a crash keeps both or neither.
+            SightingReport.objects.create(
+                organisation=access.organisation, key=key, fingerprint=print_, sighting=sighting
+            )
         audit(
             Action.SIGHTING_REPORTED,
             actor=access.user,
             organisation=access.organisation,
             target=sighting,
             target_label=f"{type_}:{value}"[:200],
-            details={
-                "log_type": report.log_type,
-                "count": report.count,
-                "new": created,
-                "source": report.source,
-            },
+            details=details,
         )
         if created or reopened:
             _notify(sighting, indicator)
-    return sighting, created
+    return Reported(sighting, created=created)
 
 
 def _payload(sighting: Sighting, indicator: Indicator) -> dict[str, Any]:
@@ -263,6 +439,8 @@ def change_state(access: OrgAccess, sighting: Sighting, state: str) -> Sighting:
     return sighting
 
 
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
 # The request field each refusal is about, for the API's error object.
 REFUSAL_FIELDS = {
     "unknown_indicator": "value",
@@ -274,6 +452,13 @@ REFUSAL_FIELDS = {
     "first_after_last": "first_seen",
     "in_the_future": "last_seen",
     "bad_state": "state",
+    "bad_source": "source",
+    "no_indicator": "indicator_id",
+    "bad_indicator_id": "indicator_id",
+    "unknown_indicator_id": "indicator_id",
+    "indicator_mismatch": "indicator_id",
+    "bad_idempotency_key": IDEMPOTENCY_HEADER,
+    "idempotency_key_reused": IDEMPOTENCY_HEADER,
 }
 
 
@@ -294,6 +479,25 @@ def refusal_message(refused: SightingRefused) -> str:
         "in_the_future": _("last_seen is in the future."),
         "not_yours": _("Only the organisation that reported a sighting changes its state."),
         "bad_state": _("Unknown state “%(state)s”."),
+        "bad_source": _("Unknown source “%(source)s”: use api or sensor."),
+        "no_indicator": _("Name the indicator seen: its indicator_id, or its type and value."),
+        "bad_indicator_id": _("“%(indicator_id)s” is not a STIX indicator id (indicator--<uuid>)."),
+        "unknown_indicator_id": _(
+            "No indicator “%(indicator_id)s” that your organisation may see: report "
+            "sightings of the indicators shared with you."
+        ),
+        "indicator_mismatch": _(
+            "The type and value sent are not those of indicator “%(indicator_id)s” "
+            "(%(type)s “%(value)s”)."
+        ),
+        "bad_idempotency_key": _(
+            "The Idempotency-Key header must be 1 to 100 printable ASCII characters, "
+            "without a space at either end."
+        ),
+        "idempotency_key_reused": _(
+            "This Idempotency-Key was already used for a different report: send each new "
+            "report with a new key, and only a retry with the same key."
+        ),
     }
     text = messages.get(refused.code, refused.code)
     return str(text) % {"choices": ", ".join(LogType.values), **params} if "%(" in text else text
