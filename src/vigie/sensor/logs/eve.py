@@ -55,12 +55,11 @@ class EveScanner:
 
     @staticmethod
     def _look(field: Field, value: Any, matched: Matched, name: str | None = None) -> None:
-        if not isinstance(value, str):
+        if value.__class__ is not str:
             return
-        raw = value.encode("utf-8", "replace")
-        found: Found | None = field.cache.get(raw)
+        found: Found | None = field.by_text.get(value)
         if found is None:
-            found = field.lookup(raw)
+            found = field.lookup_text(value)
         if found:
             matched.extend((entry, name or field.name, seen) for entry, seen in found)
 
@@ -95,42 +94,63 @@ class EveScanner:
             self._look(self.url, url, matched)
 
     def scan(self, lines: list[bytes], first: int, out: Chunk) -> None:
-        hits, counts = out.hits, out.lines
-        src, dest, look = self.src, self.dest, self._look
+        hits = out.hits
+        counts: dict[str, int] = {}
+        src, dest = self.src, self.dest
+        src_cache, dest_cache = src.by_text, dest.by_text
+        look = self._look
         want_hashes = bool(self.indicators.hashes)
         bad = 0
+        matched: Matched = []  # reused: emit() copies what it keeps
         for offset, line in enumerate(lines):
-            if not line or line.isspace():
+            if not line:
                 continue
             try:
                 event = orjson.loads(line)
             except orjson.JSONDecodeError:
-                bad += 1
+                if line.strip():
+                    bad += 1
                 continue
-            if not isinstance(event, dict):
+            if event.__class__ is not dict:
                 bad += 1
                 continue
             kind = event.get("event_type")
-            log_type = LOG_TYPES.get(kind, "other") if isinstance(kind, str) else "other"
-            counts[log_type] += 1
-            matched: Matched = []
-            look(src, event.get("src_ip"), matched)
-            look(dest, event.get("dest_ip"), matched)
+            log_type = LOG_TYPES.get(kind, "other") if kind.__class__ is str else "other"
+            counts[log_type] = counts.get(log_type, 0) + 1
+            # Addresses inline: every event has them.
+            value = event.get("src_ip")
+            if value.__class__ is str:
+                found = src_cache.get(value)
+                if found is None:
+                    found = src.lookup_text(value)
+                if found:
+                    matched.extend((entry, "src_ip", seen) for entry, seen in found)
+            value = event.get("dest_ip")
+            if value.__class__ is str:
+                found = dest_cache.get(value)
+                if found is None:
+                    found = dest.lookup_text(value)
+                if found:
+                    matched.extend((entry, "dest_ip", seen) for entry, seen in found)
             dns = event.get("dns")
-            if isinstance(dns, dict):
+            if dns.__class__ is dict:
                 self._dns(dns, matched)
             http = event.get("http")
-            if isinstance(http, dict):
+            if http.__class__ is dict:
                 self._http(http, matched)
             tls = event.get("tls")
-            if isinstance(tls, dict):
+            if tls.__class__ is dict:
                 look(self.sni, tls.get("sni"), matched)
-            fileinfo = event.get("fileinfo")
-            if want_hashes and isinstance(fileinfo, dict):
-                for name, field in self.hashes.items():
-                    look(field, fileinfo.get(name), matched)
+            if want_hashes:
+                fileinfo = event.get("fileinfo")
+                if fileinfo.__class__ is dict:
+                    for name, field in self.hashes.items():
+                        look(field, fileinfo.get(name), matched)
             if matched:
                 stamp = event.get("timestamp")
                 seen = iso_timestamp(stamp) if isinstance(stamp, str) else None
                 emit(hits, first + offset, matched, log_type, seen)
+                matched = []
+        for log_type, count in counts.items():
+            out.lines[log_type] += count
         out.not_understood += bad

@@ -91,7 +91,7 @@ KINDS: dict[str, Callable[[IndicatorSet, bytes], Found]] = {
 class Field:
     """One log field to look up: its name (as the sighting reports it), kind and cache."""
 
-    __slots__ = ("_compute", "_lookups", "cache", "kind", "name")
+    __slots__ = ("_compute", "_lookups", "by_text", "cache", "kind", "name")
 
     def __init__(self, name: str, kind: str, lookups: IndicatorSet) -> None:
         self.name = name
@@ -99,6 +99,8 @@ class Field:
         self._compute = KINDS[kind]
         self._lookups = lookups
         self.cache: dict[bytes, Found] = dict.fromkeys(_UNSET, _NOTHING)
+        # JSON logs hand over text: a second cache spares encoding every value.
+        self.by_text: dict[str, Found] = {}
 
     def lookup(self, value: bytes) -> Found:
         """What `value` matches (the caller has already missed the cache)."""
@@ -107,4 +109,11 @@ class Field:
             cache.clear()
             cache.update(dict.fromkeys(_UNSET, _NOTHING))
         found = cache[value] = self._compute(self._lookups, value)
+        return found
+
+    def lookup_text(self, value: str) -> Found:
+        """What the text `value` matches (the caller has already missed `by_text`)."""
+        if len(self.by_text) >= CACHE_LIMIT:
+            self.by_text.clear()
+        found = self.by_text[value] = self._compute(self._lookups, value.encode("utf-8", "replace"))
         return found
