@@ -42,7 +42,8 @@ def test_wrong_password_is_reported_and_the_user_stays_on_the_login_page(
     page.fill("#id_username", "a.admin")
     page.fill("#id_password", "wrong password")
     page.click("button[type=submit].primary")
-    assert page.locator(".form-errors").is_visible()
+    # The click returns before the refused POST is answered: wait for the error to show.
+    expect(page.locator(".form-errors")).to_be_visible()
     assert "/accounts/login/" in page.url
 
 
