@@ -70,10 +70,6 @@ def _each(kind: Callable[[IndicatorSet, bytes], Found]) -> Callable[[IndicatorSe
     return lookup
 
 
-def _name_or_address(lookups: IndicatorSet, value: bytes) -> Found:
-    return _host(lookups, value)
-
-
 KINDS: dict[str, Callable[[IndicatorSet, bytes], Found]] = {
     "domain": _domain,
     "address": _address,
@@ -82,7 +78,7 @@ KINDS: dict[str, Callable[[IndicatorSet, bytes], Found]] = {
     "hash": _hash,
     "email": _email,
     "addresses": _each(_address),
-    "names": _each(_name_or_address),
+    "names": _each(_host),  # DNS answers: names and addresses
     "emails": _each(_email),
     "hashes": _each(_hash),
 }
