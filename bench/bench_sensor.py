@@ -27,10 +27,10 @@ from pathlib import Path
 
 from _common import DATA, peak_rss_mb
 from vigie.engines.indicators import load_warning_lists
-from vigie.sensor.cli import DEFAULT_WARNING_LISTS
 from vigie.sensor.loading import load_indicator_files
 from vigie.sensor.logs.base import Hit
 from vigie.sensor.scan import scan_file
+from vigie.sensor.sources import DEFAULT_WARNING_LISTS
 
 INTEL = DATA / "intel"
 DOMAIN = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.[a-z]{2,}")

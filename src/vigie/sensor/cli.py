@@ -2,6 +2,7 @@
 
     vigie sensor scan --indicators PATH [--indicators PATH ...] [--format jsonl|table]
                       [--dry-run] LOG [LOG ...]
+    vigie sensor pull | watch | send | status   (each in its own module: see SUBCOMMANDS)
 
 JSONL on stdout (docs INTERFACES, "vigie sensor scan"), the summary on stderr. Exit status 0
 when every file was read (with or without sightings), 1 when a log or indicator file could
@@ -11,28 +12,37 @@ not be read, 2 on a usage error.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TextIO
 
 import orjson
 
-from vigie.engines.indicators import WarningIndex, load_warning_lists
+from vigie.sensor.config import (
+    ConfigError,
+    add_platform_options,
+    config_error_text,
+    config_from_args,
+)
 from vigie.sensor.i18n import gettext as _
-from vigie.sensor.loading import LoadReport, load_indicator_files
 from vigie.sensor.logs.base import Hit
 from vigie.sensor.matcher import IndicatorSet
 from vigie.sensor.scan import FileScan, scan_file
+from vigie.sensor.sources import add_indicator_options, add_warning_list_options, load_for_matching
 
 __all__ = ["main"]
 
-PROBLEMS_SHOWN = 20  # per indicator file; the others are counted
 OnHits = Callable[[list[Hit]], None]
-DEFAULT_WARNING_LISTS = Path(__file__).resolve().parent.parent / "intel" / "warninglists"
+# Modules with `register(actions)`: each adds its subparser with `run(args, out, err) -> int`.
+SUBCOMMANDS = (
+    "vigie.sensor.pull_command",
+    "vigie.sensor.watch_command",
+    "vigie.sensor.send_command",
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,33 +52,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     actions = parser.add_subparsers(dest="action", required=True)
     scan = actions.add_parser("scan", help=_("Scan log files for indicators (batch)."))
-    scan.add_argument(
-        "--indicators",
-        action="append",
-        required=True,
-        type=Path,
-        metavar="PATH",
-        help=_("STIX 2.1 bundle, MISP event, CSV or plain list"),
-    )
+    add_indicator_options(scan, required=False)
     scan.add_argument("--format", choices=("jsonl", "table"), default="jsonl")
     scan.add_argument(
         "--dry-run",
         action="store_true",
         help=_("show the sightings that would be sent, send nothing"),
     )
-    scan.add_argument(
-        "--warning-lists",
-        type=Path,
-        metavar="DIR",
-        default=Path(os.environ.get("VIGIE_WARNING_LISTS", DEFAULT_WARNING_LISTS)),
-        help=_("MISP warning lists applied before matching"),
-    )
-    scan.add_argument(
-        "--no-warning-lists",
-        action="store_true",
-        help=_("match every indicator, even known false positives"),
-    )
+    add_warning_list_options(scan)
+    add_platform_options(scan)
     scan.add_argument("logs", nargs="+", metavar="LOG")
+    scan.set_defaults(run=_scan)
+    for name in SUBCOMMANDS:
+        importlib.import_module(name).register(actions)
     return parser
 
 
@@ -84,29 +80,6 @@ def _problem_text(code: str, params: dict[str, str | int]) -> str:
     text = texts.get(code, code)
     extra = ", ".join(f"{key}={value}" for key, value in sorted(params.items()))
     return f"{text} ({extra})" if extra else text
-
-
-def _load(args: argparse.Namespace, err: TextIO) -> tuple[IndicatorSet, LoadReport, bool]:
-    warnings: WarningIndex | None = None
-    if not args.no_warning_lists and args.warning_lists.is_dir():
-        warnings = load_warning_lists(args.warning_lists)
-    indicators, report = load_indicator_files(args.indicators, warnings)
-    ok = True
-    for loaded in report.files:
-        if loaded.error is not None:
-            ok = False
-            err.write(f"vigie sensor: {loaded.path}: {_('cannot be read')} ({loaded.error})\n")
-            continue
-        for problem in loaded.problems[:PROBLEMS_SHOWN]:
-            where = f":{problem.line}" if problem.line else ""
-            field = f" [{problem.field}]" if problem.field else ""
-            params = ", ".join(f"{k}={v}" for k, v in sorted(problem.params.items()))
-            err.write(f"vigie sensor: {loaded.path}{where}{field}: {problem.code} {params}\n")
-        if len(loaded.problems) > PROBLEMS_SHOWN:
-            err.write(
-                f"vigie sensor: {loaded.path}: … (+{len(loaded.problems) - PROBLEMS_SHOWN})\n"
-            )
-    return indicators, report, ok
 
 
 def _jsonl(out: TextIO, path: str, indicators: IndicatorSet) -> OnHits:
@@ -173,29 +146,12 @@ def _iso(moment: float) -> str:
 
 def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     started = time.perf_counter()
-    indicators, report, ok = _load(args, err)
-    loaded_in = time.perf_counter() - started
-    err.write(
-        _("Indicators: %(count)s loaded in %(seconds).1f s")
-        % {"count": len(indicators), "seconds": loaded_in}
-        + "\n"
-    )
-    for name, count in report.suppressed.most_common():
-        err.write(
-            "  "
-            + _('%(count)s suppressed by warning list "%(list)s" (e.g. %(value)s)')
-            % {"count": count, "list": name, "value": report.suppressed_examples[name]}
-            + "\n"
-        )
-    if report.expired:
-        err.write("  " + _("%(count)s expired, not matched") % {"count": report.expired} + "\n")
-    if report.not_matched:
-        err.write(
-            "  "
-            + _("%(count)s STIX patterns kept but not matched (AND or other operators)")
-            % {"count": report.not_matched}
-            + "\n"
-        )
+    try:
+        config = config_from_args(args)
+    except ConfigError as error:
+        err.write(f"vigie sensor: {config_error_text(error)}\n")
+        return 2
+    indicators, ok = load_for_matching(args, config, err)
     totals = _Totals()
     scans: list[FileScan] = []
     writer = _jsonl if args.format == "jsonl" else _table
@@ -263,7 +219,8 @@ def main(
     out = out or sys.stdout
     err = err or sys.stderr
     try:
-        return _scan(args, out, err)
+        status: int = args.run(args, out, err)
+        return status
     except BrokenPipeError:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
