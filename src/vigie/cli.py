@@ -72,7 +72,15 @@ def main_help_text() -> str:
                     for choice in action._choices_actions
                 )
     # The sensor is not a Django command: it runs without Django (vigie.sensor.cli).
-    ours.append(("sensor scan", "Match local log files against indicator files (no Django)."))
+    ours.extend(
+        [
+            ("sensor scan", "Match local log files against indicator files (no Django)."),
+            ("sensor pull", "Fetch the platform's indicators over TAXII into the sensor's store."),
+            ("sensor watch", "Follow live logs and report sightings to the platform."),
+            ("sensor send", "Send the sightings queued on this machine now."),
+            ("sensor status", "Show the sensor's queue and the logs it follows."),
+        ]
+    )
     ours.sort()
     lines = [
         "Usage: vigie COMMAND [options]",

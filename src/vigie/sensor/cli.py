@@ -16,27 +16,26 @@ import importlib
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import TextIO
-
-import orjson
 
 from vigie.sensor.config import (
     ConfigError,
+    SensorConfig,
     add_platform_options,
     config_error_text,
     config_from_args,
 )
 from vigie.sensor.i18n import gettext as _
 from vigie.sensor.logs.base import Hit
-from vigie.sensor.matcher import IndicatorSet
+from vigie.sensor.output import OnHits, Totals, describe, hit_writer
+from vigie.sensor.queue import Aggregate, SightingQueue
 from vigie.sensor.scan import FileScan, scan_file
+from vigie.sensor.sender import send_due
 from vigie.sensor.sources import add_indicator_options, add_warning_list_options, load_for_matching
 
 __all__ = ["main"]
 
-OnHits = Callable[[list[Hit]], None]
 # Modules with `register(actions)`: each adds its subparser with `run(args, out, err) -> int`.
 SUBCOMMANDS = (
     "vigie.sensor.pull_command",
@@ -82,68 +81,6 @@ def _problem_text(code: str, params: dict[str, str | int]) -> str:
     return f"{text} ({extra})" if extra else text
 
 
-def _jsonl(out: TextIO, path: str, indicators: IndicatorSet) -> OnHits:
-    values, types, ids = indicators.values, indicators.types, indicators.ids
-    write = out.write
-
-    def on_hits(hits: list[Hit]) -> None:
-        write(
-            "".join(
-                orjson.dumps(
-                    {
-                        "file": path,
-                        "line": hit.line,
-                        "indicator": values[hit.entry],
-                        "indicator_id": ids[hit.entry],
-                        "type": types[hit.entry],
-                        "observed": hit.observed,
-                        "field": hit.field,
-                        "log_type": hit.log_type,
-                    }
-                ).decode()
-                + "\n"
-                for hit in hits
-            )
-        )
-
-    return on_hits
-
-
-def _table(out: TextIO, path: str, indicators: IndicatorSet) -> OnHits:
-    def on_hits(hits: list[Hit]) -> None:
-        for hit in hits:
-            out.write(
-                f"{path}:{hit.line}\t{indicators.types[hit.entry]}\t"
-                f"{indicators.values[hit.entry]}\t{hit.field}={hit.observed}\n"
-            )
-
-    return on_hits
-
-
-class _Totals:
-    """Sightings as they would leave the establishment: per indicator and log type, a count
-    and first and last seen; never a log line."""
-
-    def __init__(self) -> None:
-        self.by_key: dict[tuple[int, str], list[float]] = {}
-
-    def add(self, hits: list[Hit]) -> None:
-        now = time.time()
-        for hit in hits:
-            seen = hit.seen if hit.seen is not None else now
-            item = self.by_key.get((hit.entry, hit.log_type))
-            if item is None:
-                self.by_key[(hit.entry, hit.log_type)] = [1.0, seen, seen]
-            else:
-                item[0] += 1
-                item[1] = min(item[1], seen)
-                item[2] = max(item[2], seen)
-
-
-def _iso(moment: float) -> str:
-    return datetime.fromtimestamp(moment, UTC).isoformat()
-
-
 def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     started = time.perf_counter()
     try:
@@ -152,15 +89,14 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"vigie sensor: {config_error_text(error)}\n")
         return 2
     indicators, ok = load_for_matching(args, config, err)
-    totals = _Totals()
+    totals = Totals()
     scans: list[FileScan] = []
-    writer = _jsonl if args.format == "jsonl" else _table
     for path in args.logs:
-        emit = writer(out, path, indicators)
+        emit = hit_writer(args.format, out, path, indicators)
 
         def on_hits(hits: list[Hit], emit: OnHits = emit) -> None:
             emit(hits)
-            totals.add(hits)
+            totals.add(hits, time.time())
 
         result = scan_file(path, indicators, on_hits)
         scans.append(result)
@@ -192,24 +128,36 @@ def _scan(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         % {"hits": sum(r.hits for r in scans), "seconds": time.perf_counter() - started}
         + "\n"
     )
+    aggregates = totals.aggregates(indicators)
     if args.dry_run:
         err.write(_("Dry run: these sightings would be sent (nothing else leaves):") + "\n")
-        for (entry, log_type), (times, first, last) in sorted(totals.by_key.items()):
-            err.write(
-                orjson.dumps(
-                    {
-                        "indicator_id": indicators.ids[entry],
-                        "type": indicators.types[entry],
-                        "value": indicators.values[entry],
-                        "log_type": log_type,
-                        "count": int(times),
-                        "first_seen": _iso(first),
-                        "last_seen": _iso(last),
-                    }
-                ).decode()
-                + "\n"
-            )
+        for item in aggregates:
+            err.write(describe(item) + "\n")
+    elif aggregates:
+        _queue_and_send(config, aggregates, err)
     return 0 if ok else 1
+
+
+def _queue_and_send(config: SensorConfig, aggregates: list[Aggregate], err: TextIO) -> None:
+    """Queue what was found (the aggregates only), then send it if a platform is configured;
+    what cannot go now stays queued for `vigie sensor send` or `watch`."""
+    if not config.can_send:
+        return
+    config.ensure_state_dir()
+    with SightingQueue(config.queue_path) as queue:
+        queue.enqueue(aggregates)
+        report = send_due(queue, config)
+    err.write(
+        _("Sent %(sent)s sightings to the platform; %(left)s queued for later")
+        % {"sent": report.sent, "left": report.retry}
+        + "\n"
+    )
+    if report.stopped_code:
+        err.write(
+            "vigie sensor: "
+            + _("sending paused (%(code)s): sightings stay queued") % {"code": report.stopped_code}
+            + "\n"
+        )
 
 
 def main(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -15,6 +16,8 @@ from vigie.sensor.config import SensorConfig
 from vigie.sensor.i18n import gettext as _
 from vigie.sensor.loading import LoadReport, load_indicator_files
 from vigie.sensor.matcher import IndicatorSet
+from vigie.sensor.pull_command import store_error_text
+from vigie.sensor.store import IndicatorStore, StoreError
 
 __all__ = [
     "DEFAULT_WARNING_LISTS",
@@ -125,8 +128,25 @@ def load_for_matching(
 def _load_store(
     config: SensorConfig, warnings: WarningIndex | None, err: TextIO
 ) -> tuple[IndicatorSet, LoadReport, bool]:
-    """The indicators `vigie sensor pull` stored (filled in by the store's owner)."""
-    err.write(
-        f"vigie sensor: {_('no indicators: give --indicators PATH or run vigie sensor pull')}\n"
-    )
-    return IndicatorSet(), LoadReport(), False
+    """The indicators `vigie sensor pull` stored, still valid now, less the warning lists'
+    false positives (counted in the report, as for files)."""
+    indicators = IndicatorSet()
+    report = LoadReport()
+    try:
+        with IndicatorStore.open(config.indicators_path, create=False) as store:
+            counts = store.load_into(indicators, warnings, datetime.now(UTC))
+    except FileNotFoundError:
+        counts = None
+    except StoreError as error:
+        err.write(f"vigie sensor: {store_error_text(error)}\n")
+        return indicators, report, False
+    if counts is None or counts.stored == 0:
+        err.write(
+            f"vigie sensor: {_('no indicators: give --indicators PATH or run vigie sensor pull')}\n"
+        )
+        return indicators, report, False
+    report.expired = counts.expired
+    report.duplicates = counts.duplicates
+    report.suppressed.update(counts.suppressed)
+    report.suppressed_examples.update(counts.suppressed_examples)
+    return indicators, report, True

@@ -45,6 +45,16 @@ class CollectionInfo:
     url: str
 
 
+@dataclass(frozen=True, slots=True)
+class ObjectPage:
+    """One page of a collection's objects. `date_added_last`: the server's
+    `X-TAXII-Date-Added-Last` header, empty when it sent none."""
+
+    objects: list[dict[str, Any]]
+    more: bool
+    date_added_last: str
+
+
 @dataclass(slots=True)
 class TaxiiClient:
     """`discovery`: the server's discovery URL (`https://host/taxii2/`). Credentials: a
@@ -70,6 +80,13 @@ class TaxiiClient:
 
     def get(self, url: str, params: dict[str, str] | None = None) -> dict[str, Any]:
         """One TAXII GET: the JSON body, checked for media type and size."""
+        return self._get(url, params)[0]
+
+    def _get(
+        self, url: str, params: dict[str, str] | None = None
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        # The body and the TAXII headers: a page's `X-TAXII-Date-Added-Last` is where a
+        # client resumes, and the envelope does not carry `date_added`.
         if params:
             url = f"{url}{'&' if '?' in url else '?'}{urllib.parse.urlencode(params)}"
         scheme = urllib.parse.urlsplit(url).scheme.lower()
@@ -80,6 +97,11 @@ class TaxiiClient:
         try:
             with opener.open(url, timeout=self.timeout) as response:
                 media = response.headers.get("Content-Type", "")
+                taxii_headers = {
+                    name: response.headers.get(name, "")
+                    for name in ("X-TAXII-Date-Added-First", "X-TAXII-Date-Added-Last")
+                    if response.headers.get(name)
+                }
                 body = response.read(self.max_bytes + 1)
         except urllib.error.HTTPError as error:
             detail = _error_title(error)
@@ -96,7 +118,7 @@ class TaxiiClient:
             raise TaxiiClientError("bad_json", url=url, reason=str(error)[:200]) from None
         if not isinstance(parsed, dict):
             raise TaxiiClientError("bad_envelope", url=url)
-        return parsed
+        return parsed, taxii_headers
 
     def api_roots(self) -> list[str]:
         found = self.get(self.discovery).get("api_roots", [])
@@ -126,6 +148,20 @@ class TaxiiClient:
         types: tuple[str, ...] = (),
     ) -> Iterator[dict[str, Any]]:
         """Every object of the collection (after `added_after`), page by page."""
+        for found in self.pages(collection, added_after=added_after, limit=limit, types=types):
+            yield from found.objects
+
+    def pages(
+        self,
+        collection: CollectionInfo,
+        *,
+        added_after: datetime | str | None = None,
+        limit: int = 1000,
+        types: tuple[str, ...] = (),
+    ) -> Iterator[ObjectPage]:
+        """The collection's objects (after `added_after`) one page at a time, each with the
+        `date_added` of its last object, so that a caller can commit a page and its position
+        together and resume from there."""
         params: dict[str, str] = {"limit": str(limit)}
         if added_after is not None:
             params["added_after"] = (
@@ -136,13 +172,18 @@ class TaxiiClient:
         if types:
             params["match[type]"] = ",".join(types)
         for _page in range(MAX_PAGES):
-            envelope = self.get(collection.url + "objects/", params)
+            envelope, headers = self._get(collection.url + "objects/", params)
             objects = envelope.get("objects", [])
             if not isinstance(objects, list):
                 raise TaxiiClientError("bad_envelope", url=collection.url)
-            yield from (item for item in objects if isinstance(item, dict))
             following = envelope.get("next")
-            if not envelope.get("more") or not following:
+            more = bool(envelope.get("more") and following)
+            yield ObjectPage(
+                objects=[item for item in objects if isinstance(item, dict)],
+                more=more,
+                date_added_last=headers.get("X-TAXII-Date-Added-Last", ""),
+            )
+            if not more:
                 return
             params = {**params, "next": str(following)}
             params.pop("added_after", None)  # the cursor carries the position from now on

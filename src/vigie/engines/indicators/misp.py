@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from pymisp import MISPEvent
-from pymisp.exceptions import PyMISPError
 
 from vigie.engines.indicators.model import (
     IndicatorProblemError,
@@ -243,6 +241,13 @@ def _clean(raw: dict[str, Any], result: ReadResult, log: ProblemLog) -> dict[str
 
 
 def _load(raw: dict[str, Any]) -> _Event:
+    try:
+        # Imported here: the standalone sensor installs without PyMISP (its dependencies are
+        # many), and then reads the event's dicts as they are, as for an event PyMISP refuses.
+        from pymisp import MISPEvent
+        from pymisp.exceptions import PyMISPError
+    except ImportError:
+        return _walk(raw)
     misp = MISPEvent()
     try:
         # PyMISP consumes (pops from) the dicts it loads; a copy keeps `raw` whole for the
