@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import os
 import random
 import re
 import string
@@ -155,8 +156,55 @@ def main() -> None:
         f"sensor lines not in grep's: {len(missing)} (must be 0: domain hits are substrings); "
         f"grep lines the sensor rightly leaves out: {len(grep_lines - sensor_lines):,}"
     )
+    store_phase(work, csv_path, args.no_warning_lists)
     if missing:
         sys.exit(1)
+
+
+# Run in a fresh interpreter, so that its peak RSS is the store load's alone.
+STORE_LOAD = """
+import resource, sys, time
+from datetime import UTC, datetime
+from pathlib import Path
+from vigie.engines.indicators import load_warning_lists
+from vigie.sensor.matcher import IndicatorSet
+from vigie.sensor.sources import DEFAULT_WARNING_LISTS
+from vigie.sensor.store import IndicatorStore
+started = time.perf_counter()
+warnings = None if sys.argv[2] == "none" else load_warning_lists(DEFAULT_WARNING_LISTS)
+with IndicatorStore.open(Path(sys.argv[1]), create=False) as store:
+    found = IndicatorSet()
+    counts = store.load_into(found, warnings, datetime.now(UTC))
+seconds = time.perf_counter() - started
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(f"{len(found)} {seconds:.2f} {rss:.0f}")
+"""
+
+
+def store_phase(work: Path, csv_path: Path, no_warning_lists: bool) -> None:
+    """`vigie sensor pull --file` (the engine's reader, once), then loading the store as
+    `scan` and `watch` do, in a fresh process."""
+    env = {**os.environ, "VIGIE_HOME": str(work / "home")}
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "vigie.sensor", "pull", "--file", str(csv_path)],
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+    print(f"pull --file into the store: {time.perf_counter() - started:.2f} s")
+    store = work / "home" / "sensor" / "indicators.sqlite3"
+    done = subprocess.run(
+        [sys.executable, "-c", STORE_LOAD, str(store), "none" if no_warning_lists else "lists"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    count, seconds, rss = done.stdout.split()
+    print(
+        f"load from the store: {int(count):,} indicators in {seconds} s "
+        f"(warning lists {'off' if no_warning_lists else 'on'}); peak RSS {rss} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -252,8 +253,8 @@ def test_bad_input_is_reported_and_the_rest_still_scanned(tmp_path: Path) -> Non
     assert f"{binary}: binary file" in err
     assert f"{truncated}: compressed file cut short" in err
     assert "missing.log: cannot be read" in err
-    assert "indicators.csv:3 [type]: unknown_type" in err
-    assert "indicators.csv:4 [value]: bad_value" in err
+    assert "indicators.csv:3 [type]: unknown indicator type “not-a-type”" in err
+    assert "indicators.csv:4 [value]: “999.1.1.1” is not a valid ipv4 value" in err
     assert rows
     assert all(r["file"] == str(truncated) for r in rows)
     assert "Traceback" not in err
@@ -394,3 +395,35 @@ def test_the_command_runs_without_django(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "wrccdc.org\tquery=ise.wrccdc.org" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "“nonsense” is not a valid ipv4 value"), ("fr", "n’est pas une valeur ipv4 valide")],
+)
+def test_bad_indicator_lines_are_said_in_the_readers_language(
+    tmp_path: Path, language: str, expected: str
+) -> None:
+    source = tmp_path / "ind.csv"
+    source.write_text("type,value\nipv4,nonsense\ndomain,wrccdc.org\n")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vigie.sensor",
+            "scan",
+            "--indicators",
+            str(source),
+            str(DATA / "zeek_ssl_head.log"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, "LANGUAGE": language},
+    )
+    assert done.returncode == 0, done.stderr
+    line = next(line for line in done.stderr.splitlines() if ":3" in line or ":2" in line)
+    assert f"{source}:2" in line
+    assert expected in line
+    assert "bad_value" not in done.stderr

@@ -8,7 +8,7 @@ from __future__ import annotations
 import gettext as _gettext
 from pathlib import Path
 
-__all__ = ["gettext", "ngettext"]
+__all__ = ["gettext", "language", "ngettext"]
 
 _LOCALE = Path(__file__).resolve().parent.parent / "locale"
 _catalogue = _gettext.translation("django", localedir=_LOCALE, fallback=True)
@@ -20,3 +20,10 @@ def gettext(message: str) -> str:
 
 def ngettext(singular: str, plural: str, count: int) -> str:
     return _catalogue.ngettext(singular, plural, count)
+
+
+def language() -> str:
+    """The language messages are shown in (`fr`, or `en` when no catalogue applies): the
+    sensor asks the platform for the same one (collection titles, error messages)."""
+    found = _catalogue.info().get("language", "") if hasattr(_catalogue, "info") else ""
+    return found.split("_")[0].lower() or "en"

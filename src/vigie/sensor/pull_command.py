@@ -34,6 +34,7 @@ from vigie.sensor.config import (
     config_from_args,
 )
 from vigie.sensor.i18n import gettext as _
+from vigie.sensor.i18n import language
 from vigie.sensor.store import IndicatorStore, PageCounts, StoreError
 from vigie.sensor.taxii_client import CollectionInfo, TaxiiClient, TaxiiClientError
 
@@ -243,7 +244,7 @@ def _collections(
 def _pull_taxii(
     store: IndicatorStore, config: SensorConfig, args: argparse.Namespace, err: TextIO
 ) -> int:
-    client = TaxiiClient(config.taxii_discovery, token=config.token)
+    client = TaxiiClient(config.taxii_discovery, token=config.token, accept_language=language())
     try:
         collections = _collections(client, config, args.collection, err)
     except TaxiiClientError as error:

@@ -16,6 +16,7 @@ from vigie.sensor.config import SensorConfig
 from vigie.sensor.i18n import gettext as _
 from vigie.sensor.loading import LoadReport, load_indicator_files
 from vigie.sensor.matcher import IndicatorSet
+from vigie.sensor.problem_texts import problem_message
 from vigie.sensor.pull_command import store_error_text
 from vigie.sensor.store import IndicatorStore, StoreError
 
@@ -74,8 +75,8 @@ def _report_files(report: LoadReport, err: TextIO) -> bool:
         for problem in loaded.problems[:PROBLEMS_SHOWN]:
             where = f":{problem.line}" if problem.line else ""
             field = f" [{problem.field}]" if problem.field else ""
-            params = ", ".join(f"{k}={v}" for k, v in sorted(problem.params.items()))
-            err.write(f"vigie sensor: {loaded.path}{where}{field}: {problem.code} {params}\n")
+            message = problem_message(problem.code, problem.params, _)
+            err.write(f"vigie sensor: {loaded.path}{where}{field}: {message}\n")
         if len(loaded.problems) > PROBLEMS_SHOWN:
             err.write(
                 f"vigie sensor: {loaded.path}: … (+{len(loaded.problems) - PROBLEMS_SHOWN})\n"

@@ -68,9 +68,12 @@ class TaxiiClient:
     timeout: float = 30.0
     max_bytes: int = MAX_BYTES
     user_agent: str = "vigie-sensor"
+    accept_language: str = ""  # the reader's language, for the titles the server writes
 
     def _headers(self, accept: str) -> dict[str, str]:
         headers = {"Accept": accept, "User-Agent": self.user_agent}
+        if self.accept_language:
+            headers["Accept-Language"] = self.accept_language
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         elif self.username:
