@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "vigie.notify",
     "vigie.intel",
     "vigie.taxii",
+    "vigie.incidents",
 ]
 
 MIDDLEWARE = [
@@ -284,6 +285,9 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "django.security": {"level": "WARNING"},
+        # WeasyPrint and its font subsetter log every step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }
 
@@ -360,3 +364,9 @@ VIGIE_WEBHOOK_TIMEOUT_SECONDS = env_int("VIGIE_WEBHOOK_TIMEOUT_SECONDS", 10, min
 VIGIE_WEBHOOK_ALLOW_HTTP = env_bool("VIGIE_WEBHOOK_ALLOW_HTTP", False)
 # Internal receivers the SSRF guard would refuse, as CIDR networks (e.g. "10.20.0.5/32").
 VIGIE_WEBHOOK_ALLOWED_NETWORKS = env_list("VIGIE_WEBHOOK_ALLOWED_NETWORKS", [])
+
+# Incidents: the practical target for "sans délai" / "without undue delay" (hours after
+# awareness), evidence files (stored outside the web root) and their size limit.
+VIGIE_INCIDENT_IMMEDIATE_HOURS = env_int("VIGIE_INCIDENT_IMMEDIATE_HOURS", 24, minimum=1)
+VIGIE_EVIDENCE_DIR = env_path("VIGIE_EVIDENCE_DIR", VIGIE_HOME / "evidence")
+VIGIE_EVIDENCE_MAX_BYTES = env_int("VIGIE_EVIDENCE_MAX_MB", 50, minimum=1) * 1024 * 1024

@@ -23,6 +23,8 @@ urlpatterns = [
     path("o/<slug:org>/intel/sightings/", include("vigie.intel.sighting_urls")),
     path("o/<slug:org>/advisories/", include("vigie.intel.advisory_urls")),
     path("o/<slug:org>/operations/", include("vigie.core.urls")),
+    path("o/<slug:org>/incidents/", include("vigie.incidents.urls")),
+    path("o/<slug:org>/observatory/", include("vigie.incidents.observatory_urls")),
     path("api/v1/", api.urls),
     path("taxii2/", include("vigie.taxii.urls")),
 ]

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from vigie.incidents.models import Incident
 from vigie.tenancy.models import Membership, Organisation
 
 
@@ -42,16 +43,23 @@ def test_demo_loads_once_and_a_second_run_changes_nothing(db: Any) -> None:
         Organisation.objects.count(),
         get_user_model().objects.count(),
         Membership.objects.count(),
+        Incident.objects.count(),
     )
     assert counts[0] == 4
     assert Organisation.objects.filter(kind="establishment").count() == 3
     assert "passwords are shown only this once" in first.getvalue()
+    incidents = Incident.objects.all()
+    assert incidents.count() >= 10
+    ransomware = incidents.get(category="ransomware")
+    assert ransomware.degraded_mode and ransomware.transfers_neonatal > 0
+    assert ransomware.submissions.exists() and ransomware.entries.filter(kind="note").exists()
     second = StringIO()
     call_command("demo", "--no-serve", stdout=second, stderr=StringIO())
     assert counts == (
         Organisation.objects.count(),
         get_user_model().objects.count(),
         Membership.objects.count(),
+        Incident.objects.count(),
     )
     assert "already loaded" in second.getvalue()
 

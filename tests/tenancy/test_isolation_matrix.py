@@ -8,6 +8,7 @@ a row here.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,8 +33,11 @@ from vigie.intel.models import (
     Sighting,
     SightingReport,
 )
+from vigie.incidents import actions as incident_actions
+from vigie.incidents.models import Entry, Evidence, Incident, Submission, Task
 from vigie.inventory.models import Asset, InventoryImport
 from vigie.notify.models import Channel, Delivery
+from vigie.tenancy.access import OrgAccess
 from vigie.tenancy.models import Invitation, Membership, Organisation
 from vigie.tenancy.roles import Role
 from vigie.vulns.models import Alert, AlertAsset, Vulnerability
@@ -58,6 +62,10 @@ class World:
     a_sighting: int = 0
     centre_advisory: int = 0
     centre_draft: int = 0
+    a_incident: int = 0
+    a_task: int = 0
+    a_evidence: int = 0
+    a_submission: int = 0
 
 
 @pytest.fixture
@@ -167,6 +175,24 @@ def world(
     AdvisoryVersion.objects.create(
         advisory=draft, number=1, title="D", summary="S", severity="low", tlp="green", actions="A"
     )
+    a_access = OrgAccess(
+        user=a_admin, organisation=est_a, membership=Membership.objects.get(user=a_admin)
+    )
+    incident = incident_actions.declare(
+        a_access,
+        {"title": "Matrix incident", "category": "ransomware", "aware_at": now},
+        [asset],
+    )
+    evidence = incident_actions.add_evidence(a_access, incident, io.BytesIO(b"log"), "a.log")
+    submission = incident_actions.submit_report(
+        a_access,
+        incident,
+        "ars_cert_sante",
+        channel="ARS",
+        reference="",
+        submitted_at=None,
+        language="en",
+    )
     return World(
         users={
             "a_admin": a_admin,
@@ -188,6 +214,10 @@ def world(
         a_sighting=sighting.pk,
         centre_advisory=published.pk,
         centre_draft=draft.pk,
+        a_incident=incident.pk,
+        a_task=incident.tasks.values_list("pk", flat=True)[0],
+        a_evidence=evidence.pk,
+        a_submission=submission.pk,
     )
 
 
@@ -226,6 +256,17 @@ def snapshot_of_a() -> dict[str, Any]:
         "channels": sorted(
             Channel.objects.filter(organisation=a).values_list("pk", "name", "enabled", "url")
         ),
+        "incidents": sorted(
+            Incident.objects.filter(organisation=a).values_list(
+                "pk", "title", "phase", "severity", "tlp", "closed_at"
+            )
+        ),
+        "incident_entries": Entry.objects.filter(incident__organisation=a).count(),
+        "incident_tasks": sorted(
+            Task.objects.filter(incident__organisation=a).values_list("pk", "done_at")
+        ),
+        "incident_evidence": Evidence.objects.filter(incident__organisation=a).count(),
+        "incident_submissions": Submission.objects.filter(incident__organisation=a).count(),
     }
 
 
@@ -676,6 +717,165 @@ UI_CASES: list[tuple[str, str, str, dict[str, str], tuple[int, ...]]] = [
         {},
         (404, 404, 404, 404, 302),
     ),
+    # Incidents: the declaring establishment and its centre work the case; nobody else sees it.
+    ("incidents:list", "get", "/o/chu-alpha/incidents/", {}, OK_A),
+    ("incidents:list", "get", "/o/centre/incidents/", {}, (404, 404, 404, 200, 302)),
+    ("incidents:new", "get", "/o/chu-alpha/incidents/new/", {}, (200, 403, 404, 404, 302)),
+    (
+        "incidents:new",
+        "post",
+        "/o/chu-alpha/incidents/new/",
+        {"title": "Matrix", "category": "phishing", "origin": "unknown"},
+        (200, 403, 404, 404, 302),
+    ),
+    ("incidents:new", "get", "/o/centre/incidents/new/", {}, (404, 404, 404, 403, 302)),
+    ("incidents:breaches", "get", "/o/chu-alpha/incidents/breaches/", {}, OK_A),
+    ("incidents:breaches", "get", "/o/centre/incidents/breaches/", {}, (404, 404, 404, 404, 302)),
+    ("incidents:detail", "get", "/o/chu-alpha/incidents/{a_incident}/", {}, OK_A),
+    (
+        "incidents:detail",
+        "get",
+        "/o/centre/incidents/{a_incident}/",
+        {},
+        (404, 404, 404, 200, 302),
+    ),
+    (
+        "incidents:detail",
+        "get",
+        "/o/clinique-beta/incidents/{a_incident}/",
+        {},
+        (404, 404, 404, 404, 302),
+    ),
+    (
+        "incidents:edit",
+        "get",
+        "/o/chu-alpha/incidents/{a_incident}/edit/",
+        {},
+        (200, 403, 404, 404, 302),
+    ),
+    (
+        "incidents:edit",
+        "post",
+        "/o/clinique-beta/incidents/{a_incident}/edit/",
+        {"title": "Hijacked", "category": "other", "origin": "unknown"},
+        (404, 404, 404, 404, 302),
+    ),
+    (
+        "incidents:triage",
+        "post",
+        "/o/centre/incidents/{a_incident}/triage/",
+        {"severity": "2", "tlp": "amber", "pap": "amber"},
+        (404, 404, 404, 302, 302),
+    ),
+    (
+        "incidents:triage",
+        "post",
+        "/o/chu-alpha/incidents/{a_incident}/triage/",
+        {"severity": "4", "tlp": "clear", "pap": "clear"},
+        (403, 403, 404, 404, 302),
+    ),
+    (
+        "incidents:phase",
+        "post",
+        "/o/chu-alpha/incidents/{a_incident}/phase/",
+        {"phase": "containment"},
+        (302, 403, 404, 404, 302),
+    ),
+    (
+        "incidents:phase",
+        "post",
+        "/o/clinique-beta/incidents/{a_incident}/phase/",
+        {"phase": "closed"},
+        (404, 404, 404, 404, 302),
+    ),
+    (
+        "incidents:entry",
+        "post",
+        "/o/chu-alpha/incidents/{a_incident}/entries/",
+        {"text": "PACS isolé", "kind": "note"},
+        (302, 403, 404, 404, 302),
+    ),
+    (
+        "incidents:task_add",
+        "post",
+        "/o/chu-alpha/incidents/{a_incident}/tasks/",
+        {"title": "Call the SAMU", "phase": "containment"},
+        (302, 403, 404, 404, 302),
+    ),
+    (
+        "incidents:task",
+        "post",
+        "/o/chu-alpha/incidents/{a_incident}/tasks/{a_task}/",
+        {"done": "1"},
+        (302, 403, 404, 404, 302),
+    ),
+    (
+        "incidents:evidence",
+        "post",
+        "/o/chu-alpha/incidents/{a_incident}/evidence/",
+        {},
+        (302, 403, 404, 404, 302),
+    ),
+    (
+        "incidents:evidence_download",
+        "get",
+        "/o/chu-alpha/incidents/{a_incident}/evidence/{a_evidence}/",
+        {},
+        OK_A,
+    ),
+    (
+        "incidents:evidence_download",
+        "get",
+        "/o/clinique-beta/incidents/{a_incident}/evidence/{a_evidence}/",
+        {},
+        (404, 404, 404, 404, 302),
+    ),
+    (
+        "incidents:report",
+        "get",
+        "/o/chu-alpha/incidents/{a_incident}/reports/ars_cert_sante/?format=json",
+        {},
+        OK_A,
+    ),
+    (
+        "incidents:report",
+        "get",
+        "/o/clinique-beta/incidents/{a_incident}/reports/ars_cert_sante/?format=json",
+        {},
+        (404, 404, 404, 404, 302),
+    ),
+    (
+        "incidents:submit",
+        "post",
+        "/o/chu-alpha/incidents/{a_incident}/submissions/",
+        {"code": "ars_cert_sante", "channel": "ARS"},
+        (302, 403, 404, 404, 302),
+    ),
+    (
+        "incidents:submission",
+        "get",
+        "/o/chu-alpha/incidents/{a_incident}/submissions/{a_submission}/?format=json",
+        {},
+        OK_A,
+    ),
+    (
+        "incidents:submission",
+        "get",
+        "/o/centre/incidents/{a_incident}/submissions/{a_submission}/?format=json",
+        {},
+        (404, 404, 404, 200, 302),
+    ),
+    # The observatory: anonymised for establishments, exact for the centre.
+    ("observatory:index", "get", "/o/chu-alpha/observatory/", {}, OK_A),
+    ("observatory:index", "get", "/o/centre/observatory/", {}, (404, 404, 404, 200, 302)),
+    ("observatory:export", "get", "/o/chu-alpha/observatory/export.csv", {}, OK_A),
+    (
+        "observatory:export",
+        "get",
+        "/o/centre/observatory/export.csv",
+        {},
+        (404, 404, 404, 200, 302),
+    ),
     ("accounts:profile", "get", "/accounts/profile/", {}, (200, 200, 200, 200, 302)),
     ("accounts:password_change", "get", "/accounts/password/", {}, (200, 200, 200, 200, 302)),
     ("accounts:two_factor_setup", "get", "/accounts/2fa/setup/", {}, (200, 200, 200, 200, 302)),
@@ -702,6 +902,10 @@ PUBLIC_URL_NAMES = {
 }
 
 
+# What the centre changes in A's data by design: it triages the incidents A declares to it.
+CENTRE_WORKS_ON_A = {"incidents:triage"}
+
+
 def client_as(world: World, actor: str) -> Client:
     return Client() if actor == "anonymous" else signed_in(world.users[actor])
 
@@ -720,7 +924,10 @@ def test_ui_url_answers_each_actor_as_expected(
     assert response.status_code == expected[actor_index], response.content[:300]
     if response.status_code == 302 and actor == "anonymous":
         assert response["Location"].startswith("/accounts/login/")
-    if response.status_code in (403, 404) or actor in ("b_admin", "centre_analyst", "anonymous"):
+    centre_acts = actor == "centre_analyst" and _name in CENTRE_WORKS_ON_A
+    if response.status_code in (403, 404) or (
+        actor in ("b_admin", "centre_analyst", "anonymous") and not centre_acts
+    ):
         assert snapshot_of_a() == before
 
 

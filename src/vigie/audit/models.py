@@ -67,6 +67,14 @@ class Action(models.TextChoices):
     ADVISORY_SAVED = "intel.advisory_saved", _("Advisory saved")
     ADVISORY_PUBLISHED = "intel.advisory_published", _("Advisory published")
     ADVISORY_ACKNOWLEDGED = "intel.advisory_acknowledged", _("Advisory acknowledged")
+    INCIDENT_DECLARED = "incident.declared", _("Incident declared")
+    INCIDENT_UPDATED = "incident.updated", _("Incident declaration changed")
+    INCIDENT_TRIAGED = "incident.triaged", _("Incident triaged")
+    INCIDENT_PHASE = "incident.phase_changed", _("Incident phase changed")
+    INCIDENT_EVIDENCE = "incident.evidence_added", _("Evidence added to an incident")
+    INCIDENT_EVIDENCE_READ = "incident.evidence_downloaded", _("Incident evidence downloaded")
+    INCIDENT_REPORT = "incident.report_submitted", _("Incident report submitted")
+    INCIDENT_SHARED = "incident.indicators_shared", _("Incident indicators shared")
 
 
 class AuditEvent(models.Model):

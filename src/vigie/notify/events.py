@@ -24,6 +24,8 @@ EVENT_LABELS: dict[str, Promise] = {
     "advisory.revised": _("Advisory revised"),
     "sighting.new": _("Indicator seen in your logs"),
     "sighting.reported": _("Sighting reported by an establishment"),
+    "incident.declared": _("Incident declared by an establishment"),
+    "incident.deadline": _("Incident reporting deadline"),
     TEST_EVENT: _("Test message"),
 }
 

@@ -48,9 +48,16 @@ class Cap:
     MANAGE_ESTABLISHMENTS = "centre.manage_establishments"
     VIEW_SECTOR = "centre.view_sector"
     PUBLISH = "centre.publish"
+    DECLARE_INCIDENTS = "incidents.declare"
+    TRIAGE_INCIDENTS = "incidents.triage"
 
 
-_ESTABLISHMENT_OPERATORS = {Cap.VIEW, Cap.EDIT_INVENTORY, Cap.HANDLE_ALERTS}
+_ESTABLISHMENT_OPERATORS = {
+    Cap.VIEW,
+    Cap.EDIT_INVENTORY,
+    Cap.HANDLE_ALERTS,
+    Cap.DECLARE_INCIDENTS,
+}
 
 CAPABILITIES: dict[tuple[str, str], frozenset[str]] = {
     (OrgKind.ESTABLISHMENT, Role.ADMIN): frozenset(
@@ -61,8 +68,9 @@ CAPABILITIES: dict[tuple[str, str], frozenset[str]] = {
     ),
     (OrgKind.ESTABLISHMENT, Role.IT_ENGINEER): frozenset(_ESTABLISHMENT_OPERATORS),
     (OrgKind.ESTABLISHMENT, Role.BIOMEDICAL_ENGINEER): frozenset(_ESTABLISHMENT_OPERATORS),
-    (OrgKind.ESTABLISHMENT, Role.DPO): frozenset({Cap.VIEW}),
-    (OrgKind.ESTABLISHMENT, Role.DIRECTOR): frozenset({Cap.VIEW}),
+    # The DPO declares data breaches; the director may declare when the team is overwhelmed.
+    (OrgKind.ESTABLISHMENT, Role.DPO): frozenset({Cap.VIEW, Cap.DECLARE_INCIDENTS}),
+    (OrgKind.ESTABLISHMENT, Role.DIRECTOR): frozenset({Cap.VIEW, Cap.DECLARE_INCIDENTS}),
     (OrgKind.ESTABLISHMENT, Role.VIEWER): frozenset({Cap.VIEW}),
     (OrgKind.CENTRE, Role.ADMIN): frozenset(
         {
@@ -73,9 +81,12 @@ CAPABILITIES: dict[tuple[str, str], frozenset[str]] = {
             Cap.MANAGE_ESTABLISHMENTS,
             Cap.VIEW_SECTOR,
             Cap.PUBLISH,
+            Cap.TRIAGE_INCIDENTS,
         }
     ),
-    (OrgKind.CENTRE, Role.ANALYST): frozenset({Cap.VIEW, Cap.VIEW_SECTOR, Cap.PUBLISH}),
+    (OrgKind.CENTRE, Role.ANALYST): frozenset(
+        {Cap.VIEW, Cap.VIEW_SECTOR, Cap.PUBLISH, Cap.TRIAGE_INCIDENTS}
+    ),
     (OrgKind.CENTRE, Role.VIEWER): frozenset({Cap.VIEW, Cap.VIEW_SECTOR}),
 }
 
