@@ -51,8 +51,10 @@ def test_demo_loads_once_and_a_second_run_changes_nothing(db: Any) -> None:
     incidents = Incident.objects.all()
     assert incidents.count() >= 10
     ransomware = incidents.get(category="ransomware")
-    assert ransomware.degraded_mode and ransomware.transfers_neonatal > 0
-    assert ransomware.submissions.exists() and ransomware.entries.filter(kind="note").exists()
+    assert ransomware.degraded_mode
+    assert ransomware.transfers_neonatal > 0
+    assert ransomware.submissions.exists()
+    assert ransomware.entries.filter(kind="note").exists()
     second = StringIO()
     call_command("demo", "--no-serve", stdout=second, stderr=StringIO())
     assert counts == (

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from tests.helpers import signed_in
 from tests.incidents.support import declare_directly
+from tests.vulns.support import access_of
+from vigie.incidents import actions
 from vigie.incidents.models import Entry, Incident
 from vigie.tenancy.models import Organisation
 from vigie.tenancy.roles import OrgKind, Role
@@ -108,7 +110,8 @@ def test_moving_to_recovery_and_closing_fill_the_times_nobody_wrote(
     client = signed_in(a_admin)
     client.post(_url(incident, est_a, "phase/"), {"phase": "post_incident"})
     incident.refresh_from_db()
-    assert incident.contained_at is not None and incident.recovered_at is not None
+    assert incident.contained_at is not None
+    assert incident.recovered_at is not None
     assert incident.closed_at is None
     client.post(_url(incident, est_a, "phase/"), {"phase": "closed"})
     incident.refresh_from_db()
@@ -164,9 +167,6 @@ def test_a_timeline_entry_in_the_future_is_refused(a_admin: Any, est_a: Organisa
 def test_ticking_a_task_records_who_and_when_and_a_viewer_cannot(
     a_admin: Any, a_viewer: Any, est_a: Organisation
 ) -> None:
-    from vigie.incidents import actions
-    from tests.vulns.support import access_of
-
     incident = actions.declare(
         access_of(a_admin, est_a), {"title": "R", "category": "ransomware"}, []
     )
@@ -178,7 +178,8 @@ def test_ticking_a_task_records_who_and_when_and_a_viewer_cannot(
     assert task.done_at is None
     signed_in(a_admin).post(_url(incident, est_a, f"tasks/{task.pk}/"), {"done": "1"})
     task.refresh_from_db()
-    assert task.done_at is not None and task.done_by == a_admin
+    assert task.done_at is not None
+    assert task.done_by == a_admin
     signed_in(a_admin).post(
         _url(incident, est_a, "tasks/"), {"title": "Prévenir le SAMU", "phase": "containment"}
     )

@@ -123,7 +123,8 @@ def test_editing_says_which_fields_changed(a_admin: Any, est_a: Organisation) ->
     entry = Entry.objects.get(incident=incident, kind="updated")
     assert sorted(entry.params["fields"]) == ["plan_blanc", "transfers_adult"]
     incident.refresh_from_db()
-    assert incident.plan_blanc and incident.transfers_adult == 4
+    assert incident.plan_blanc
+    assert incident.transfers_adult == 4
 
 
 def test_the_case_page_shows_the_clocks_of_an_essential_entity(

@@ -52,7 +52,8 @@ def test_a_file_is_stored_with_its_hash_outside_the_web_root_and_only_downloaded
     assert stored.read_bytes() == RANSOM_NOTE
     assert Path(settings.VIGIE_EVIDENCE_DIR) in stored.parents
     assert Path(settings.STATIC_ROOT) not in stored.parents
-    assert evidence.stored_as != "note.html" and "note" not in stored.name
+    assert evidence.stored_as != "note.html"
+    assert "note" not in stored.name
     assert stored.stat().st_mode & 0o077 == 0
     response = client.get(f"/o/{est_a.slug}/incidents/{incident.pk}/evidence/{evidence.pk}/")
     assert response.status_code == 200

@@ -46,7 +46,8 @@ def test_the_json_report_holds_the_identifiers_times_and_patient_impact(
         "total": 7,
     }
     codes = [o["code"] for o in report["obligations"]]
-    assert "nis2_early_warning" in codes and "ars_cert_sante" in codes
+    assert "nis2_early_warning" in codes
+    assert "ars_cert_sante" in codes
     assert "gdpr_authority" not in codes  # no personal data breached
 
 

@@ -24,6 +24,8 @@ from tests.helpers import signed_in
 from tests.vulns.support import access_of
 from vigie.api.models import ApiToken
 from vigie.api.tokens import create_token
+from vigie.incidents import actions as incident_actions
+from vigie.incidents.models import Entry, Evidence, Incident, Submission, Task
 from vigie.intel.models import (
     Advisory,
     AdvisoryReceipt,
@@ -33,8 +35,6 @@ from vigie.intel.models import (
     Sighting,
     SightingReport,
 )
-from vigie.incidents import actions as incident_actions
-from vigie.incidents.models import Entry, Evidence, Incident, Submission, Task
 from vigie.inventory.models import Asset, InventoryImport
 from vigie.notify.models import Channel, Delivery
 from vigie.tenancy.access import OrgAccess
