@@ -20,7 +20,7 @@ TEXTS = {
     "fr": {
         "menu": "Incidents",
         "declare": "Déclarer un incident",
-        "future": "Cette heure est dans le futur.",
+        "future": "Cette date est dans le futur.",
         "clocks": "Échéances réglementaires",
         "early": "Alerte précoce NIS2",
     },

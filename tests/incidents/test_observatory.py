@@ -325,7 +325,7 @@ def test_the_page_renders_for_an_establishment_without_naming_another(
     assert est_b.name not in html
     assert est_b.slug not in html
     assert 'data-testid="own-vs-sector"' in html
-    assert "so that no establishment can be recognised" in html
+    assert "afin qu'aucun établissement ne puisse être reconnu" in html
     assert 'data-testid="hidden-category"' in html
 
 

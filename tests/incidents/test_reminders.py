@@ -98,7 +98,8 @@ def test_the_missed_deadline_mail_reaches_the_declarer_in_their_language(
     assert missed, [m.subject for m in mail.outbox]
     text = missed[-1].body
     assert incident.reference in missed[-1].subject
-    assert "Échéance dépassée" in missed[-1].subject or "dépassé" in text
+    assert "dépassée" in missed[-1].subject
+    assert "Alerte précoce NIS2" in text
     # 08:00 UTC on 3 March is 09:00 in Paris.
-    assert "09:00" in text
+    assert "mardi 3 mars 2026 à 9 h 00" in text
     assert Entry.objects.filter(incident=incident, kind="reminder").exists()
