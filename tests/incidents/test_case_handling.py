@@ -15,6 +15,7 @@ from tests.incidents.support import declare_directly
 from tests.vulns.support import access_of
 from vigie.incidents import actions
 from vigie.incidents.models import Entry, Incident
+from vigie.intel.models import Indicator
 from vigie.tenancy.models import Organisation
 from vigie.tenancy.roles import OrgKind, Role
 
@@ -184,3 +185,43 @@ def test_ticking_a_task_records_who_and_when_and_a_viewer_cannot(
         _url(incident, est_a, "tasks/"), {"title": "Prévenir le SAMU", "phase": "containment"}
     )
     assert incident.tasks.filter(title="Prévenir le SAMU", code="").exists()
+
+
+def test_the_centre_shares_the_case_indicators_under_its_own_name_and_chosen_tlp(
+    est_a: Organisation,
+    est_b: Organisation,
+    centre: Organisation,
+    centre_analyst: Any,
+    b_admin: Any,
+) -> None:
+    incident = declare_directly(est_a)
+    response = signed_in(centre_analyst).post(
+        _url(incident, centre, "share/"),
+        {
+            "indicators": "c2.lockbit-demo.example\n185.220.101[.]7\nnot an indicator",
+            "tlp": "green",
+        },
+    )
+    assert response.status_code == 302
+    shared = Indicator.objects.filter(organisation=centre).order_by("value")
+    assert [(i.value, i.tlp) for i in shared] == [
+        ("185.220.101.7", "green"),
+        ("c2.lockbit-demo.example", "green"),
+    ]
+    assert all(est_a.name not in s.source for i in shared for s in i.sources.all())
+    entry = Entry.objects.get(incident=incident, kind="shared")
+    assert entry.params["indicators"] == 2
+    assert entry.params["tlp"] == "green"
+    # Another establishment of the community reads them, without learning whose case it was.
+    listed = signed_in(b_admin).get(f"/o/{est_b.slug}/intel/indicators/").content.decode()
+    assert "c2.lockbit-demo.example" in listed
+    assert est_a.name not in listed
+
+
+def test_an_establishment_cannot_share_as_the_centre(a_admin: Any, est_a: Organisation) -> None:
+    incident = declare_directly(est_a)
+    response = signed_in(a_admin).post(
+        _url(incident, est_a, "share/"), {"indicators": "evil.example", "tlp": "clear"}
+    )
+    assert response.status_code == 403
+    assert not Indicator.objects.exists()

@@ -865,6 +865,20 @@ UI_CASES: list[tuple[str, str, str, dict[str, str], tuple[int, ...]]] = [
         {},
         (404, 404, 404, 200, 302),
     ),
+    (
+        "incidents:share",
+        "post",
+        "/o/centre/incidents/{a_incident}/share/",
+        {"indicators": "c2.matrix.example", "tlp": "amber"},
+        (404, 404, 404, 302, 302),
+    ),
+    (
+        "incidents:share",
+        "post",
+        "/o/chu-alpha/incidents/{a_incident}/share/",
+        {"indicators": "c2.matrix.example", "tlp": "clear"},
+        (403, 403, 404, 404, 302),
+    ),
     # The observatory: anonymised for establishments, exact for the centre.
     ("observatory:index", "get", "/o/chu-alpha/observatory/", {}, OK_A),
     ("observatory:index", "get", "/o/centre/observatory/", {}, (404, 404, 404, 200, 302)),
@@ -903,7 +917,7 @@ PUBLIC_URL_NAMES = {
 
 
 # What the centre changes in A's data by design: it triages the incidents A declares to it.
-CENTRE_WORKS_ON_A = {"incidents:triage"}
+CENTRE_WORKS_ON_A = {"incidents:triage", "incidents:share"}
 
 
 def client_as(world: World, actor: str) -> Client:

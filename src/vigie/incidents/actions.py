@@ -40,6 +40,8 @@ from vigie.incidents.models import (
     Task,
 )
 from vigie.incidents.visibility import may_edit_declaration, may_take_part, may_triage
+from vigie.intel.imports import import_indicators
+from vigie.intel.models import IndicatorImport
 from vigie.intel.refusal import Refused
 from vigie.notify import outbox
 from vigie.notify.models import ChannelKind
@@ -61,7 +63,7 @@ _UNSAFE_NAME = re.compile(r"[^\w.\- ()+,@]")
 
 class IncidentRefused(Refused):
     """`code`: not_allowed, bad_phase, bad_report, empty_file, file_too_large, bad_time,
-    unknown_task."""
+    unknown_task, nothing_to_share."""
 
 
 def _now() -> datetime:
@@ -498,6 +500,54 @@ def submit_report(
         details={"code": code, "channel": channel, "reference": reference},
     )
     return submission
+
+
+# --- Intelligence from the case ---------------------------------------------------------------
+
+
+MAX_SHARED_BYTES = 1 << 20
+
+
+def share_indicators(
+    access: OrgAccess, incident: Incident, text: str, tlp: str, *, request: Any = None
+) -> IndicatorImport:
+    """The centre shares the indicators found in a case as its own intelligence, under the TLP
+    it chooses (the case's own TLP governs the case, not what is learnt from it). The source
+    names the case by its reference only: no establishment is named to the community."""
+    if not (may_triage(access, incident) and access.can(Cap.PUBLISH)):
+        raise IncidentRefused("not_allowed")
+    data = text.encode("utf-8")
+    if not data.strip():
+        raise IncidentRefused("nothing_to_share")
+    if len(data) > MAX_SHARED_BYTES:
+        raise IncidentRefused("file_too_large", limit=MAX_SHARED_BYTES)
+    with transaction.atomic():
+        job = import_indicators(
+            access=access,
+            data=data,
+            file_name=f"{incident.reference}.txt",
+            source=f"incident {incident.reference}",
+            default_tlp=tlp,
+        )
+        counts = job.counts
+        _entry(
+            incident,
+            access,
+            EntryKind.SHARED,
+            tlp=tlp,
+            indicators=int(counts.get("indicators", 0)),
+            problems=int(counts.get("problems", 0)),
+            job=job.pk,
+        )
+        audit(
+            Action.INCIDENT_SHARED,
+            actor=access.user,
+            organisation=access.organisation,
+            target=incident,
+            request=request,
+            details={"tlp": tlp, "import": job.pk, "indicators": counts.get("indicators", 0)},
+        )
+    return job
 
 
 # --- Reminders (the periodic job) --------------------------------------------------------------

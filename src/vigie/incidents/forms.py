@@ -274,3 +274,16 @@ class SubmissionForm(forms.Form):
         if value is not None and value > timezone.now():
             raise forms.ValidationError(_("This time is in the future."))
         return value
+
+
+class ShareForm(forms.Form):
+    indicators = forms.CharField(
+        label=_("Indicators found in the case"),
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        max_length=1_000_000,
+        help_text=_(
+            "One per line: domains, addresses, URLs, hashes, e-mail addresses (defanged values "
+            "are accepted). They are published by the centre, never naming the establishment."
+        ),
+    )
+    tlp = forms.ChoiceField(label=_("Share under"), choices=Tlp.choices, initial=Tlp.AMBER)

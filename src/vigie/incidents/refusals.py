@@ -21,5 +21,6 @@ def refusal_message(refused: Refused) -> str:
         % {"limit": filesizeformat(params.get("limit", 0))},
         "bad_time": _("This time is in the future."),
         "unknown_task": _("This task is not part of this case."),
+        "nothing_to_share": _("Give at least one indicator, one per line."),
     }
     return texts.get(refused.code, _("The change was refused."))

@@ -23,6 +23,7 @@ urlpatterns = [
     ),
     path("<int:incident_id>/reports/<slug:code>/", views.incident_report, name="report"),
     path("<int:incident_id>/submissions/", views.incident_submit, name="submit"),
+    path("<int:incident_id>/share/", views.incident_share, name="share"),
     path(
         "<int:incident_id>/submissions/<int:submission_id>/",
         views.submission_snapshot,

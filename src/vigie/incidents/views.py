@@ -31,6 +31,7 @@ from vigie.incidents.forms import (
     EvidenceForm,
     IncidentForm,
     PhaseForm,
+    ShareForm,
     SubmissionForm,
     TaskForm,
     TriageForm,
@@ -259,6 +260,8 @@ def incident_detail(request: HttpRequest, org: str, incident_id: int) -> HttpRes
             "task_form": TaskForm(),
             "evidence_form": EvidenceForm(),
             "submission_form": submission_form,
+            "share_form": ShareForm(initial={"tlp": incident.tlp}),
+            "may_share": triaging and access.can(Cap.PUBLISH),
             "channels_json": json.dumps({k: str(v) for k, v in CHANNELS.items()}),
             "evidence_limit_mb": settings.VIGIE_EVIDENCE_MAX_BYTES // (1024 * 1024),
             "phases": Phase.choices,
@@ -502,6 +505,30 @@ def submission_snapshot(
     if submission is None:
         raise Http404("submission")
     return _report_response(request, submission.snapshot, request.GET.get("format", "pdf"))
+
+
+@login_required
+@require_POST
+def incident_share(request: HttpRequest, org: str, incident_id: int) -> HttpResponse:
+    access = org_access(request.user, org, Cap.PUBLISH)
+    incident = _case(access, incident_id)
+    form = ShareForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Nothing was shared: give the indicators and a TLP."))
+        return redirect(f"{reports.case_path(org, incident.pk)}#share")
+    try:
+        job = actions.share_indicators(
+            access,
+            incident,
+            form.cleaned_data["indicators"],
+            form.cleaned_data["tlp"],
+            request=request,
+        )
+    except actions.IncidentRefused as refused:
+        _refused(request, refused)
+        return redirect(f"{reports.case_path(org, incident.pk)}#share")
+    messages.success(request, _("Indicators shared: here is what was read."))
+    return redirect("intel:import_detail", org=org, import_id=job.pk)
 
 
 @login_required
