@@ -46,6 +46,25 @@ def test_the_early_warning_is_reminded_six_hours_and_one_hour_before_and_when_mi
         AWARE + timedelta(hours=23),
         AWARE + timedelta(hours=24),
     ]
+    # Both the 1-hour and the missed reminders were due at 25 h: only the latest was sent.
+    skipped = Reminder.objects.filter(code="nis2_early_warning", skipped=True)
+    assert list(skipped.values_list("reminder_at", flat=True)) == [AWARE + timedelta(hours=23)]
+
+
+def test_a_case_found_late_gets_one_reminder_per_report_not_a_burst(
+    a_admin: Any, est_a: Organisation
+) -> None:
+    a_admin.language = "en"
+    a_admin.save()
+    declare_directly(est_a, aware_at=AWARE, declared_by=a_admin, declared_at=AWARE)
+    with time_machine.travel(AWARE + timedelta(hours=30), tick=False):
+        run = send_due_reminders()
+        outbox.deliver_due()
+    # ARS/CERT Santé and the NIS2 early warning are overdue: one message each.
+    assert run.sent == 2
+    subjects = sorted(m.subject for m in mail.outbox if a_admin.email in m.to)
+    assert len(subjects) == 2
+    assert all("Deadline passed" in subject for subject in subjects)
 
 
 def test_running_the_job_twice_sends_each_reminder_once(a_admin: Any, est_a: Organisation) -> None:

@@ -6,9 +6,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Field as ModelField
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, NinjaAPI, Query, Router, Schema, UploadedFile
 from ninja.errors import HttpError
@@ -25,6 +27,11 @@ from vigie.api.tokens import create_token, revoke_token
 from vigie.audit.queries import apply_filters, events_for
 from vigie.core.email_address import InvalidEmailAddress, check_email_address
 from vigie.core.paging import ConvertedRows, sliced_rows
+from vigie.incidents import actions as incident_actions
+from vigie.incidents.deadlines import clocks_of
+from vigie.incidents.forms import MODEL_FIELDS, IncidentForm
+from vigie.incidents.models import Incident
+from vigie.incidents.visibility import visible_incidents
 from vigie.intel import sightings
 from vigie.intel.models import Advisory, AdvisoryVersion, IndicatorType, Sighting, Tlp
 from vigie.intel.search import indicator_search
@@ -41,7 +48,7 @@ from vigie.tenancy.access import (
     supported_establishments,
 )
 from vigie.tenancy.models import Membership, Organisation
-from vigie.tenancy.roles import Cap
+from vigie.tenancy.roles import Cap, OrgKind
 from vigie.vulns import alerting
 from vigie.vulns.models import (
     OPEN_STATES,
@@ -1114,3 +1121,150 @@ def list_advisories(request: HttpRequest, slug: str) -> Any:
 
 
 api.add_router("/organisations", intel_router)
+
+
+# --- Incidents ---------------------------------------------------------------------------------
+
+incidents_router = Router(tags=["incidents"])
+
+
+class ObligationOut(Schema):
+    code: str = Field(description="ars_cert_sante, nis2_early_warning, nis2_notification, …")
+    regulation: str = Field(description="fr_health, nis2 or gdpr")
+    due_at: datetime | None
+    status: str = Field(
+        description="not_started, pending, due_soon, overdue, submitted or submitted_late"
+    )
+    submitted_at: datetime | None
+
+
+class IncidentOut(Schema):
+    id: int
+    reference: str
+    organisation: str = Field(description="the declaring establishment's short name")
+    title: str
+    category: str
+    origin: str
+    phase: str
+    severity: int | None = Field(description="1 (critical) to 4, set by the centre")
+    major: bool
+    tlp: str
+    pap: str
+    declared_at: datetime
+    aware_at: datetime | None
+    contained_at: datetime | None
+    recovered_at: datetime | None
+    closed_at: datetime | None
+    degraded_mode: bool
+    care_is_interrupted: bool
+    emergency: str
+    transfers: int
+    endangerment: str
+    personal_data: bool
+    obligations: list[ObligationOut]
+
+    @staticmethod
+    def resolve_organisation(obj: Any) -> str:
+        return str(obj.organisation.slug)
+
+    @staticmethod
+    def resolve_obligations(obj: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "code": o.code.value,
+                "regulation": o.regulation,
+                "due_at": o.due_at,
+                "status": o.status.value,
+                "submitted_at": o.submitted_at,
+            }
+            for o in clocks_of(obj, timezone.now())
+        ]
+
+
+class IncidentIn(Schema):
+    """The declaration: `title` and `category` are required; any field of the declaration
+    form may be given (times in ISO 8601; without a zone they are read in the platform's)."""
+
+    title: str = Field(max_length=200)
+    category: str = Field(description="the Observatoire's category: ransomware, phishing, …")
+    origin: str = Field("unknown", description="malicious, not_malicious or unknown")
+    description: str = Field("", max_length=20_000)
+    first_malicious_at: datetime | None = None
+    detected_at: datetime | None = None
+    aware_at: datetime | None = Field(None, description="starts the regulatory clocks")
+    support_requested: bool = False
+    degraded_mode: bool = False
+    care_is_interrupted: bool = False
+    emergency: str = Field("none", description="none, diversion or closure")
+    plan_blanc: bool = False
+    transfers_adult: int = Field(0, ge=0, le=100_000)
+    transfers_paediatric: int = Field(0, ge=0, le=100_000)
+    transfers_intensive: int = Field(0, ge=0, le=100_000)
+    transfers_neonatal: int = Field(0, ge=0, le=100_000)
+    endangerment: str = Field("none", description="none, potential or actual")
+    availability: bool = False
+    integrity: bool = False
+    confidentiality: bool = False
+    personal_data: bool = False
+    health_data: bool = False
+    suspected_malicious: bool = False
+    cross_border: bool = False
+
+
+def _declaration_data(payload: IncidentIn) -> dict[str, Any]:
+    """The payload as the declaration form reads it, every other field at its default: the
+    API and the page validate a declaration with the same rules and messages."""
+    data: dict[str, Any] = {}
+    for name in MODEL_FIELDS:
+        field = Incident._meta.get_field(name)
+        default = field.get_default() if isinstance(field, ModelField) else None
+        data[name] = "" if default is None else default
+    for name, value in payload.dict().items():
+        data[name] = value.isoformat() if isinstance(value, datetime) else value
+    return {name: value for name, value in data.items() if value is not False}
+
+
+@incidents_router.get("/{slug}/incidents", response=list[IncidentOut])
+@paginate(Pagination)
+def list_incidents(request: HttpRequest, slug: str) -> Any:
+    """The incidents this organisation reads: an establishment's own, a centre's of the
+    establishments it supports (TLP:RED cases only for their analysts); newest first."""
+    access = org_access(signed_in(request), slug)
+    return visible_incidents(
+        access, Incident.objects.select_related("organisation").prefetch_related("submissions")
+    )
+
+
+@incidents_router.get("/{slug}/incidents/{incident_id}", response=IncidentOut)
+def get_incident(request: HttpRequest, slug: str, incident_id: int) -> Any:
+    access = org_access(signed_in(request), slug)
+    incident = (
+        visible_incidents(access, Incident.objects.select_related("organisation"))
+        .filter(pk=incident_id)
+        .first()
+    )
+    if incident is None:
+        raise HttpError(404, _("Not found."))
+    return incident
+
+
+@incidents_router.post("/{slug}/incidents", response={201: IncidentOut})
+def declare_incident(request: HttpRequest, slug: str, payload: IncidentIn) -> Any:
+    """Declare an incident: the case is opened with its playbook, the regulatory clocks start
+    at `aware_at`, and the support centre is told at once."""
+    access = org_access(signed_in(request), slug, Cap.DECLARE_INCIDENTS)
+    if access.organisation.kind != OrgKind.ESTABLISHMENT:
+        raise HttpError(404, _("Not found."))
+    form = IncidentForm(_declaration_data(payload), organisation=access.organisation)
+    if not form.is_valid():
+        raise DjangoValidationError(
+            {
+                field: [str(message) for message in messages]
+                for field, messages in form.errors.items()
+            }
+        )
+    incident = incident_actions.declare(access, form.model_values(), [], request=request)
+    return Status(201, incident)
+
+
+api.add_router("/organisations", incidents_router)

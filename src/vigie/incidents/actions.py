@@ -559,19 +559,35 @@ class ReminderRun:
     incidents: int
 
 
-def _remind(incident: Incident, obligation: Obligation, reminder_at: datetime) -> bool:
-    """One reminder: its marker and its notifications in one transaction; False when another
-    run already sent it."""
+def _remind(
+    incident: Incident, obligation: Obligation, reminder_at: datetime, stale: list[datetime]
+) -> bool:
+    """One reminder: its marker, the markers of the `stale` earlier ones it stands for, and
+    its notifications, in one transaction; False when another run already sent it."""
     if obligation.due_at is None:
         return False  # a clock without a due time has no reminder (the engine gives none)
     try:
         with transaction.atomic():
+            now = _now()
+            Reminder.objects.bulk_create(
+                [
+                    Reminder(
+                        incident=incident,
+                        code=obligation.code.value,
+                        due_at=obligation.due_at,
+                        reminder_at=earlier,
+                        sent_at=now,
+                        skipped=True,
+                    )
+                    for earlier in stale
+                ]
+            )
             Reminder.objects.create(
                 incident=incident,
                 code=obligation.code.value,
                 due_at=obligation.due_at,
                 reminder_at=reminder_at,
-                sent_at=_now(),
+                sent_at=now,
             )
             payload = {
                 **_payload(incident),
@@ -646,7 +662,14 @@ def send_due_reminders(now: datetime | None = None) -> ReminderRun:
         clocks = clocks_of(incident, now)
         done = {(r.code, r.reminder_at) for r in incident.reminders.all()}
         by_code = {o.code: o for o in clocks}
+        waiting: dict[Code, list[datetime]] = {}
         for code, reminder_at in reminders_due(clocks, now, done):
-            if _remind(incident, by_code[Code(code)], reminder_at):
+            waiting.setdefault(Code(code), []).append(reminder_at)
+        for code, times in waiting.items():
+            # Only the latest reminder due of each report is sent; the earlier ones it
+            # makes stale are marked with it.
+            latest = max(times)
+            stale = [t for t in times if t != latest]
+            if _remind(incident, by_code[code], latest, stale):
                 sent += 1
     return ReminderRun(sent=sent, incidents=count)

@@ -35,6 +35,7 @@ class DemoCase:
     submitted: list[tuple[str, float, str]] = field(default_factory=list)
     notes: list[tuple[float, str]] = field(default_factory=list)  # (hours after awareness, text)
     assets: int = 0  # how many of the establishment's assets are affected
+    done_phases: tuple[str, ...] = ()  # checklist steps of these phases are done
 
 
 RANSOMWARE = DemoCase(
@@ -92,6 +93,7 @@ RANSOMWARE = DemoCase(
         (30, "Sauvegardes hors ligne vérifiées : intactes, datées de la veille."),
     ],
     assets=3,
+    done_phases=("triage", "containment"),
 )
 
 PHISHING = DemoCase(
@@ -246,7 +248,35 @@ def _create(case: DemoCase, now: datetime) -> Incident | None:
         )
     if case.phase == "closed":
         incident.tasks.update(done_at=aware + timedelta(days=10), done_by=membership.user)
+    elif case.done_phases:
+        incident.tasks.filter(phase__in=case.done_phases).update(
+            done_at=aware + timedelta(hours=6), done_by=membership.user
+        )
     return incident
+
+
+def _triage(incident: Incident, severity: int, major: bool) -> None:
+    """The centre's analyst takes the case: severity, major incident, assigned to them."""
+    centre = incident.organisation.centre
+    analyst = (
+        Membership.objects.filter(organisation=centre, role=Role.ANALYST)
+        .select_related("user", "organisation")
+        .first()
+    )
+    if analyst is None:
+        return
+    access = OrgAccess(user=analyst.user, organisation=analyst.organisation, membership=analyst)
+    phase = incident.phase
+    actions.triage(
+        access,
+        incident,
+        severity=severity,
+        major=major,
+        tlp=incident.tlp,
+        pap=incident.pap,
+        analysts=[analyst.user],
+    )
+    Incident.objects.filter(pk=incident.pk).update(phase=phase)  # keep the demo's phase
 
 
 @register_loader(50, "incidents")
@@ -267,6 +297,9 @@ def load_incidents(report: DemoReport) -> None:
         for slug, days, category, title, facts in HISTORY
     ]
     created = [i for case in (*cases, PHISHING, RANSOMWARE) if (i := _create(case, now))]
+    for incident in created:
+        if incident.category == "ransomware":
+            _triage(incident, severity=1, major=True)
     # The breach not notified stays in the register with its reason (GDPR Art. 33(5)).
     Incident.objects.filter(category="human_error", people_count=1).update(
         not_notified_reason=(

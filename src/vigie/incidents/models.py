@@ -341,6 +341,10 @@ class Reminder(models.Model):
     due_at = models.DateTimeField()
     reminder_at = models.DateTimeField()
     sent_at = models.DateTimeField()
+    # A reminder whose time passed while a later one of the same report was also due (the
+    # workers were stopped, or the awareness time was written late): marked, not sent, so
+    # that people get one message saying where things stand, not a burst of stale ones.
+    skipped = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

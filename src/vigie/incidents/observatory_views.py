@@ -98,9 +98,14 @@ def index(request: HttpRequest, org: str) -> HttpResponse:
     access = _access(request, org)
     result, form = _build(request, access)
     months = [cell for cell in result.months.cells if cell.count is not None]
-    month_chart = line_chart(
-        [cell.label for cell in months],
-        [(_("Incidents"), [float(cell.count or 0) for cell in months], "blue")],
+    # A line that skipped the hidden months would read as quiet months: draw it only whole.
+    month_chart = (
+        line_chart(
+            [cell.label for cell in months],
+            [(_("Incidents"), [float(cell.count or 0) for cell in months], "blue")],
+        )
+        if months and len(months) == len(result.months.cells)
+        else None
     )
     deadline_rows = (
         shares([(_("Reports submitted in time"), result.deadlines.met, result.deadlines.due)])
