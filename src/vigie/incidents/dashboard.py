@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from vigie.incidents.deadlines import clocks_of
+from vigie.incidents.deadlines import outlook_of
 from vigie.incidents.models import Incident, Phase
 from vigie.incidents.visibility import visible_incidents
 from vigie.tenancy.access import OrgAccess
 from vigie.tenancy.dashboard import Section, register_section
 from vigie.tenancy.roles import OrgKind
-
-OPEN_STATUSES = ("pending", "due_soon", "overdue")
 
 
 def incidents_section(access: OrgAccess) -> Section | None:
@@ -26,14 +24,9 @@ def incidents_section(access: OrgAccess) -> Section | None:
     rows = []
     overdue = 0
     for incident in open_cases.order_by("-declared_at")[:8]:
-        waiting = [o for o in clocks_of(incident, now) if o.status.value in OPEN_STATUSES]
-        overdue += sum(1 for o in waiting if o.status.value == "overdue")
-        upcoming = min(
-            (o for o in waiting if o.due_at is not None),
-            key=lambda o: o.due_at or now,
-            default=None,
-        )
-        rows.append({"incident": incident, "next": upcoming})
+        outlook = outlook_of(incident, now)
+        overdue += outlook.overdue
+        rows.append({"incident": incident, "next": outlook.next})
     return Section(
         template="incidents/_dashboard.html",
         order=15,

@@ -3,11 +3,12 @@ handed to the framework-free engine (`vigie.engines.incidents.clocks`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from vigie.engines.incidents.clocks import CaseFacts, Obligation, obligations
+from vigie.engines.incidents.clocks import CaseFacts, Obligation, Status, obligations
 from vigie.incidents.models import Incident
 from vigie.tenancy.models import Nis2Class
 
@@ -31,3 +32,24 @@ def facts_of(incident: Incident) -> CaseFacts:
 
 def clocks_of(incident: Incident, now: datetime) -> list[Obligation]:
     return obligations(facts_of(incident), now)
+
+
+# The reports still owed: not submitted, and their clock running.
+OWED = frozenset({Status.PENDING, Status.DUE_SOON, Status.OVERDUE})
+
+
+@dataclass(frozen=True, slots=True)
+class Outlook:
+    """What a list row shows of a case's clocks: the next report due and how many are late."""
+
+    next: Obligation | None
+    overdue: int
+
+
+def outlook_of(incident: Incident, now: datetime) -> Outlook:
+    owed = [o for o in clocks_of(incident, now) if o.status in OWED]
+    dated = [o for o in owed if o.due_at is not None]
+    return Outlook(
+        next=min(dated, key=lambda o: o.due_at or now, default=None),
+        overdue=sum(1 for o in owed if o.status == Status.OVERDUE),
+    )

@@ -36,7 +36,9 @@ def snapshot(incident: Incident, code: str, now: datetime) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "obligation": code,
-        "regulation": REGULATION[ClockCode(code)] if code in ClockCode._value2member_map_ else "",
+        "regulation": REGULATION.get(ClockCode(code), "")
+        if code in {c.value for c in ClockCode}
+        else "",
         "generated_at": now.isoformat(),
         "establishment": {
             "name": org.name,

@@ -5,7 +5,6 @@ through `actions`, every read through `visibility`."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -24,7 +23,7 @@ from vigie.audit.log import record as audit
 from vigie.audit.models import Action
 from vigie.core.paging import Key, keyset_page
 from vigie.incidents import actions, reports
-from vigie.incidents.deadlines import clocks_of
+from vigie.incidents.deadlines import OWED, clocks_of, outlook_of
 from vigie.incidents.forms import (
     SECTIONS,
     EntryForm,
@@ -96,23 +95,8 @@ def incident_list(request: HttpRequest, org: str) -> HttpResponse:
     now = timezone.now()
     items = []
     for incident in page.object_list:
-        waiting = [
-            o
-            for o in clocks_of(incident, now)
-            if o.status.value in ("pending", "due_soon", "overdue")
-        ]
-        upcoming = min(
-            (o for o in waiting if o.due_at is not None),
-            key=lambda o: o.due_at or now,
-            default=None,
-        )
-        items.append(
-            {
-                "incident": incident,
-                "next": upcoming,
-                "overdue": sum(o.status.value == "overdue" for o in waiting),
-            }
-        )
+        outlook = outlook_of(incident, now)
+        items.append({"incident": incident, "next": outlook.next, "overdue": outlook.overdue})
     counts = visible.aggregate(
         open=Count("pk", filter=~Q(phase=Phase.CLOSED)),
         untriaged=Count("pk", filter=Q(phase=Phase.DECLARED)),
@@ -213,7 +197,7 @@ def incident_detail(request: HttpRequest, org: str, incident_id: int) -> HttpRes
     tasks = list(incident.tasks.select_related("done_by"))
     entries = list(incident.entries.select_related("author", "author_organisation"))
     default_code = next(
-        (o.code.value for o in clocks if o.status.value in ("pending", "due_soon", "overdue")),
+        (o.code.value for o in clocks if o.status in OWED),
         clocks[0].code.value if clocks else "",
     )
     submission_form = SubmissionForm(
@@ -553,5 +537,5 @@ def breach_register(request: HttpRequest, org: str) -> HttpResponse:
     return render(
         request,
         "incidents/breach_register.html",
-        {"access": access, "rows": rows, "since": timedelta(0)},
+        {"access": access, "rows": rows},
     )
