@@ -74,6 +74,12 @@ INSTALLED_APPS = [
     "vigie.intel",
     "vigie.taxii",
     "vigie.incidents",
+    "vigie.backups",
+    "vigie.continuity",
+    "vigie.exercises",
+    "vigie.training",
+    "vigie.phishing",
+    "vigie.readiness",
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,14 @@ urlpatterns = [
     path("o/<slug:org>/operations/", include("vigie.core.urls")),
     path("o/<slug:org>/incidents/", include("vigie.incidents.urls")),
     path("o/<slug:org>/observatory/", include("vigie.incidents.observatory_urls")),
+    path("o/<slug:org>/backups/", include("vigie.backups.urls")),
+    path("o/<slug:org>/continuity/", include("vigie.continuity.urls")),
+    path("o/<slug:org>/exercises/", include("vigie.exercises.urls")),
+    path("o/<slug:org>/training/", include("vigie.training.urls")),
+    path("o/<slug:org>/phishing/", include("vigie.phishing.urls")),
+    path("o/<slug:org>/readiness/", include("vigie.readiness.urls")),
+    # The phishing simulation's tracked links: reached from a message, without signing in.
+    path("p/", include("vigie.phishing.public_urls")),
     path("api/v1/", api.urls),
     path("taxii2/", include("vigie.taxii.urls")),
 ]

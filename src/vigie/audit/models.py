@@ -75,6 +75,20 @@ class Action(models.TextChoices):
     INCIDENT_EVIDENCE_READ = "incident.evidence_downloaded", _("Incident evidence downloaded")
     INCIDENT_REPORT = "incident.report_submitted", _("Incident report submitted")
     INCIDENT_SHARED = "incident.indicators_shared", _("Incident indicators shared")
+    CARE_UNIT_SAVED = "org.care_unit_saved", _("Care unit saved")
+    BACKUP_SET_SAVED = "backup.set_saved", _("Backup set saved")
+    BACKUP_SET_DELETED = "backup.set_deleted", _("Backup set deleted")
+    BACKUP_STATUS_INGESTED = "backup.status_ingested", _("Backup status ingested")
+    RESTORE_TEST_RECORDED = "backup.restore_test", _("Restore test recorded")
+    PLAN_SAVED = "continuity.plan_saved", _("Continuity plan saved")
+    PLAN_REVIEWED = "continuity.plan_reviewed", _("Continuity plan reviewed")
+    EXERCISE_SAVED = "exercise.saved", _("Crisis exercise saved")
+    EXERCISE_ACTION = "exercise.action_changed", _("Exercise action changed")
+    TRAINING_ASSIGNED = "training.assigned", _("Training assigned")
+    TRAINING_COMPLETED = "training.completed", _("Training completed")
+    PHISHING_LAUNCHED = "phishing.launched", _("Phishing simulation launched")
+    PHISHING_STOPPED = "phishing.stopped", _("Phishing simulation stopped")
+    PHISHING_LIST_UPLOADED = "phishing.list_uploaded", _("Phishing recipient list uploaded")
 
 
 class AuditEvent(models.Model):

@@ -26,6 +26,11 @@ EVENT_LABELS: dict[str, Promise] = {
     "sighting.reported": _("Sighting reported by an establishment"),
     "incident.declared": _("Incident declared by an establishment"),
     "incident.deadline": _("Incident reporting deadline"),
+    "backup.problem": _("Backup problem"),
+    "continuity.review_due": _("Continuity plan review due"),
+    "exercise.action_due": _("Exercise action overdue"),
+    "training.assigned": _("Training assigned to you"),
+    "phishing.simulation": _("Phishing simulation message"),
     TEST_EVENT: _("Test message"),
 }
 

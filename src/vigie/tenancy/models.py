@@ -119,6 +119,27 @@ class Organisation(models.Model):
         return self.kind == OrgKind.CENTRE
 
 
+class CareUnit(models.Model):
+    """A care unit or service of an establishment (Urgences, Radiologie, Pharmacie…): what
+    continuity plans, training assignments and phishing results are organised by."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="care_units"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    code = models.CharField(_("code"), max_length=32, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="care_unit_unique")
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -127,6 +148,14 @@ class Membership(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
+    care_unit = models.ForeignKey(
+        CareUnit,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="members",
+        verbose_name=_("care unit"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -50,6 +50,11 @@ class Cap:
     PUBLISH = "centre.publish"
     DECLARE_INCIDENTS = "incidents.declare"
     TRIAGE_INCIDENTS = "incidents.triage"
+    MANAGE_BACKUPS = "resilience.backups"
+    MANAGE_CONTINUITY = "resilience.continuity"
+    RUN_EXERCISES = "resilience.exercises"
+    MANAGE_TRAINING = "training.manage"
+    RUN_PHISHING = "training.phishing"
 
 
 _ESTABLISHMENT_OPERATORS = {
@@ -59,18 +64,34 @@ _ESTABLISHMENT_OPERATORS = {
     Cap.DECLARE_INCIDENTS,
 }
 
+# Resilience: the security team runs all of it; IT keeps the backups; the direction owns the
+# continuity plans and the yearly crisis exercise.
+_RESILIENCE_LEADS = {
+    Cap.MANAGE_BACKUPS,
+    Cap.MANAGE_CONTINUITY,
+    Cap.RUN_EXERCISES,
+    Cap.MANAGE_TRAINING,
+    Cap.RUN_PHISHING,
+}
+
 CAPABILITIES: dict[tuple[str, str], frozenset[str]] = {
     (OrgKind.ESTABLISHMENT, Role.ADMIN): frozenset(
-        _ESTABLISHMENT_OPERATORS | {Cap.MANAGE_MEMBERS, Cap.EDIT_PROFILE, Cap.VIEW_AUDIT}
+        _ESTABLISHMENT_OPERATORS
+        | _RESILIENCE_LEADS
+        | {Cap.MANAGE_MEMBERS, Cap.EDIT_PROFILE, Cap.VIEW_AUDIT}
     ),
     (OrgKind.ESTABLISHMENT, Role.SECURITY_OFFICER): frozenset(
-        _ESTABLISHMENT_OPERATORS | {Cap.VIEW_AUDIT}
+        _ESTABLISHMENT_OPERATORS | _RESILIENCE_LEADS | {Cap.VIEW_AUDIT}
     ),
-    (OrgKind.ESTABLISHMENT, Role.IT_ENGINEER): frozenset(_ESTABLISHMENT_OPERATORS),
+    (OrgKind.ESTABLISHMENT, Role.IT_ENGINEER): frozenset(
+        _ESTABLISHMENT_OPERATORS | {Cap.MANAGE_BACKUPS}
+    ),
     (OrgKind.ESTABLISHMENT, Role.BIOMEDICAL_ENGINEER): frozenset(_ESTABLISHMENT_OPERATORS),
     # The DPO declares data breaches; the director may declare when the team is overwhelmed.
     (OrgKind.ESTABLISHMENT, Role.DPO): frozenset({Cap.VIEW, Cap.DECLARE_INCIDENTS}),
-    (OrgKind.ESTABLISHMENT, Role.DIRECTOR): frozenset({Cap.VIEW, Cap.DECLARE_INCIDENTS}),
+    (OrgKind.ESTABLISHMENT, Role.DIRECTOR): frozenset(
+        {Cap.VIEW, Cap.DECLARE_INCIDENTS, Cap.MANAGE_CONTINUITY, Cap.RUN_EXERCISES}
+    ),
     (OrgKind.ESTABLISHMENT, Role.VIEWER): frozenset({Cap.VIEW}),
     (OrgKind.CENTRE, Role.ADMIN): frozenset(
         {

@@ -7,7 +7,14 @@ import secrets
 from django.contrib.auth import get_user_model
 
 from vigie.core.demo import DemoReport, register_loader
-from vigie.tenancy.models import Membership, Nis2Class, Organisation, Region, StructureType
+from vigie.tenancy.models import (
+    CareUnit,
+    Membership,
+    Nis2Class,
+    Organisation,
+    Region,
+    StructureType,
+)
 from vigie.tenancy.roles import OrgKind, Role
 
 CENTRE = {
@@ -57,10 +64,44 @@ USERS = [
     ("chu.rssi", "Julien", "Lefèvre", "chu-val-de-loire", Role.SECURITY_OFFICER),
     ("chu.biomed", "Sophie", "Moreau", "chu-val-de-loire", Role.BIOMEDICAL_ENGINEER),
     ("chu.lecteur", "Paul", "Garnier", "chu-val-de-loire", Role.VIEWER),
+    ("chu.directrice", "Claire", "Rousseau", "chu-val-de-loire", Role.DIRECTOR),
     ("ch.admin", "Marc", "Robert", "ch-montclair", Role.ADMIN),
     ("ch.rssi", "Léa", "Petit", "ch-montclair", Role.SECURITY_OFFICER),
     ("clinique.admin", "Inès", "Fontaine", "clinique-des-tilleuls", Role.ADMIN),
 ]
+
+
+# The CHU's care units (continuity plans, training and phishing results are organised by
+# them), and the unit each demo member works in.
+CARE_UNITS = {
+    "chu-val-de-loire": (
+        ("Urgences adultes", "URG"),
+        ("Radiologie", "RAD"),
+        ("Bloc opératoire", "BLOC"),
+        ("Maternité", "MAT"),
+        ("Pharmacie", "PHA"),
+        ("Laboratoire", "LAB"),
+        ("Direction des systèmes d'information", "DSI"),
+        ("Direction générale", "DG"),
+        ("Ingénierie biomédicale", "BIO"),
+    ),
+    "ch-montclair": (
+        ("Urgences", "URG"),
+        ("Médecine polyvalente", "MED"),
+        ("Direction des systèmes d'information", "DSI"),
+    ),
+    "clinique-des-tilleuls": (("Chirurgie ambulatoire", "CHIR"), ("Administration", "ADM")),
+}
+UNIT_OF = {
+    "chu.admin": "DSI",
+    "chu.rssi": "DSI",
+    "chu.biomed": "BIO",
+    "chu.lecteur": "RAD",
+    "chu.directrice": "DG",
+    "ch.admin": "DSI",
+    "ch.rssi": "DSI",
+    "clinique.admin": "ADM",
+}
 
 
 @register_loader(10, "organisations")
@@ -87,6 +128,17 @@ def load_organisations(report: DemoReport) -> None:
                 last_name=last,
             )
             report.created_users.append((username, password, f"{role} @ {org_slug}"))
-        Membership.objects.get_or_create(
-            user=user, organisation=Organisation.objects.get(slug=org_slug), defaults={"role": role}
+        organisation = Organisation.objects.get(slug=org_slug)
+        membership, _ = Membership.objects.get_or_create(
+            user=user, organisation=organisation, defaults={"role": role}
         )
+        units = {
+            code: CareUnit.objects.get_or_create(
+                organisation=organisation, name=name, defaults={"code": code}
+            )[0]
+            for name, code in CARE_UNITS.get(org_slug, ())
+        }
+        unit = units.get(UNIT_OF.get(username, ""))
+        if unit is not None and membership.care_unit_id is None:
+            membership.care_unit = unit
+            membership.save(update_fields=["care_unit"])

@@ -1,0 +1,2 @@
+"""Continuity in degraded mode: per care unit, procedures, critical processes, mutual aid;
+printable plans."""

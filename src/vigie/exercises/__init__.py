@@ -1,0 +1,2 @@
+"""The yearly cyber crisis exercise: scenario, injects, roles, observations, lessons learned,
+actions."""

@@ -1,0 +1,2 @@
+"""Phishing simulations: campaigns to the establishment's own people, tracked links, results by
+service."""

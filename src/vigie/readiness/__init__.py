@@ -1,0 +1,2 @@
+"""Readiness at a glance: one page per establishment for its director, and the sector's for the
+centre."""

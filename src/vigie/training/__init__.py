@@ -1,0 +1,2 @@
+"""Staff training: short modules with quizzes, assigned by role and care unit, completion
+tracked."""
