@@ -21,6 +21,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from tests.helpers import signed_in
+from tests.tenancy.resilience_world import NEW_STATUS, resilience_objects, resilience_state
 from tests.vulns.support import access_of
 from vigie.api.models import ApiToken
 from vigie.api.tokens import create_token
@@ -66,6 +67,20 @@ class World:
     a_task: int = 0
     a_evidence: int = 0
     a_submission: int = 0
+    # Resilience (issue 19): tests/tenancy/resilience_world.py makes them.
+    a_backup_set: int = 0
+    a_unit: int = 0
+    a_contact: int = 0
+    a_exercise: int = 0  # running
+    a_exercise_planned: int = 0
+    a_inject: int = 0
+    a_exercise_action: int = 0
+    a_module: int = 0
+    a_completion: int = 0
+    a_assignment: int = 0
+    a_campaign: int = 0  # draft
+    a_campaign_sent: int = 0
+    a_phishing_token: str = ""
 
 
 @pytest.fixture
@@ -218,6 +233,7 @@ def world(
         a_task=incident.tasks.values_list("pk", flat=True)[0],
         a_evidence=evidence.pk,
         a_submission=submission.pk,
+        **resilience_objects(est_a, a_admin, asset),
     )
 
 
@@ -267,6 +283,7 @@ def snapshot_of_a() -> dict[str, Any]:
         ),
         "incident_evidence": Evidence.objects.filter(incident__organisation=a).count(),
         "incident_submissions": Submission.objects.filter(incident__organisation=a).count(),
+        **resilience_state(a),
     }
 
 
@@ -275,7 +292,36 @@ def snapshot_of_a() -> dict[str, Any]:
 # (url name, method, path, data, expected status per actor in ACTORS order)
 OK_A = (200, 200, 404, 404, 302)
 OK_EXPORT_A = (200, 200, 404, 404, 401)
-UI_CASES: list[tuple[str, str, str, dict[str, str], tuple[int, ...]]] = [
+EDIT_A = (200, 403, 404, 404, 302)  # a page to change something: the viewer may not
+WRITE_A = (302, 403, 404, 404, 302)
+NOBODY = (404, 404, 404, 404, 302)  # A's object through another organisation, or a wrong kind
+CAMPAIGN = {
+    "name": "Autumn exercise",
+    "template": "password_expiry",
+    "language": "en",
+    "sender_name": "Service informatique",
+    "source": "members",
+    "rate": "20",
+}
+BACKUP_SET = {
+    "system": "Laboratoire",
+    "tool": "restic",
+    "rpo_hours": "24",
+    "rto_hours": "8",
+    "copies_count": "3",
+    "media_count": "2",
+    "offsite": "on",
+    "restore_test_every_days": "180",
+    "assets": "{a_asset}",
+}
+RESTORE_TEST = {
+    "tested_on": "2025-11-02",
+    "duration_minutes": "30",
+    "result": "success",
+    "restored": "PACS database",
+    "performed_by": "DSI",
+}
+UI_CASES: list[tuple[str, str, str, dict[str, Any], tuple[int, ...]]] = [
     ("tenancy:dashboard", "get", "/o/chu-alpha/", {}, OK_A),
     ("tenancy:members", "get", "/o/chu-alpha/members/", {}, OK_A),
     (
@@ -890,6 +936,377 @@ UI_CASES: list[tuple[str, str, str, dict[str, str], tuple[int, ...]]] = [
         {},
         (404, 404, 404, 200, 302),
     ),
+    # --- Resilience (issue 19): every page is the establishment's own; the centre sees only the
+    # readiness and phishing sector pages. Refused state changes (start a running exercise…)
+    # answer 302 with a message; the snapshot proves the refusals of others changed nothing.
+    # Continuity plans
+    ("continuity:index", "get", "/o/chu-alpha/continuity/", {}, OK_A),
+    ("continuity:index", "get", "/o/centre/continuity/", {}, (404, 404, 404, 404, 302)),
+    ("continuity:all_pdf", "get", "/o/chu-alpha/continuity/plans.pdf", {}, OK_A),
+    ("continuity:units", "get", "/o/chu-alpha/continuity/units/", {}, OK_A),
+    (
+        "continuity:unit_new",
+        "post",
+        "/o/chu-alpha/continuity/units/new/",
+        {"name": "Pharmacie", "code": "PHA"},
+        WRITE_A,
+    ),
+    (
+        "continuity:member_unit",
+        "post",
+        "/o/chu-alpha/continuity/units/members/",
+        {"membership": "{a_viewer_member}", "unit": "{a_unit}"},
+        WRITE_A,
+    ),
+    (
+        "continuity:unit_rename",
+        "post",
+        "/o/chu-alpha/continuity/units/{a_unit}/rename/",
+        {"unit{a_unit}-name": "Urgences pédiatriques", "unit{a_unit}-code": "URP"},
+        WRITE_A,
+    ),
+    (
+        "continuity:unit_rename",
+        "post",
+        "/o/clinique-beta/continuity/units/{a_unit}/rename/",
+        {"unit{a_unit}-name": "Hijacked"},
+        (404, 404, 404, 404, 302),
+    ),
+    ("continuity:plan", "get", "/o/chu-alpha/continuity/units/{a_unit}/", {}, OK_A),
+    (
+        "continuity:plan",
+        "get",
+        "/o/clinique-beta/continuity/units/{a_unit}/",
+        {},
+        (404, 404, 404, 404, 302),
+    ),
+    ("continuity:plan", "get", "/o/centre/continuity/units/{a_unit}/", {}, NOBODY),
+    ("continuity:plan_edit", "get", "/o/chu-alpha/continuity/units/{a_unit}/edit/", {}, EDIT_A),
+    (
+        "continuity:plan_edit",
+        "post",
+        "/o/chu-alpha/continuity/units/{a_unit}/edit/",
+        {"admission_procedure": "Bracelets papier", "review_every_months": "6"},
+        WRITE_A,
+    ),
+    (
+        "continuity:reviewed",
+        "post",
+        "/o/chu-alpha/continuity/units/{a_unit}/reviewed/",
+        {},
+        WRITE_A,
+    ),
+    ("continuity:plan_pdf", "get", "/o/chu-alpha/continuity/units/{a_unit}/plan.pdf", {}, OK_A),
+    (
+        "continuity:plan_pdf",
+        "get",
+        "/o/clinique-beta/continuity/units/{a_unit}/plan.pdf",
+        {},
+        NOBODY,
+    ),
+    (
+        "continuity:row_add",
+        "post",
+        "/o/chu-alpha/continuity/units/{a_unit}/contacts/",
+        {"contact-name": "SAMU", "contact-phone": "15"},
+        WRITE_A,
+    ),
+    (
+        "continuity:row_add",
+        "post",
+        "/o/chu-alpha/continuity/units/{a_unit}/forms/",
+        {"form-name": "Fiche d'admission", "form-kept_at": "Poste IDE"},
+        WRITE_A,
+    ),
+    (
+        "continuity:row_add",
+        "post",
+        "/o/chu-alpha/continuity/units/{a_unit}/processes/",
+        {"process-name": "Admissions", "process-rto_hours": "4"},
+        WRITE_A,
+    ),
+    (
+        "continuity:row_add",
+        "post",
+        "/o/chu-alpha/continuity/units/{a_unit}/aid/",
+        {"aid-partner": "CH Beta", "aid-provides": "imaging"},
+        WRITE_A,
+    ),
+    (
+        "continuity:row_delete",
+        "post",
+        "/o/chu-alpha/continuity/units/{a_unit}/contacts/{a_contact}/delete/",
+        {},
+        WRITE_A,
+    ),
+    (
+        "continuity:row_delete",
+        "post",
+        "/o/clinique-beta/continuity/units/{a_unit}/contacts/{a_contact}/delete/",
+        {},
+        NOBODY,
+    ),
+    # Exercises
+    ("exercises:list", "get", "/o/chu-alpha/exercises/", {}, OK_A),
+    ("exercises:list", "get", "/o/centre/exercises/", {}, NOBODY),
+    ("exercises:actions", "get", "/o/chu-alpha/exercises/actions/", {}, OK_A),
+    ("exercises:new", "get", "/o/chu-alpha/exercises/new/", {}, EDIT_A),
+    (
+        "exercises:new",
+        "post",
+        "/o/chu-alpha/exercises/new/",
+        {"template": "ransomware", "title": "", "kind": "tabletop", "planned_for": "2027-06-01"},
+        WRITE_A,
+    ),
+    ("exercises:detail", "get", "/o/chu-alpha/exercises/{a_exercise}/", {}, OK_A),
+    ("exercises:detail", "get", "/o/clinique-beta/exercises/{a_exercise}/", {}, NOBODY),
+    ("exercises:detail", "get", "/o/centre/exercises/{a_exercise}/", {}, NOBODY),
+    ("exercises:edit", "get", "/o/chu-alpha/exercises/{a_exercise_planned}/edit/", {}, EDIT_A),
+    (
+        "exercises:edit",
+        "post",
+        "/o/chu-alpha/exercises/{a_exercise_planned}/edit/",
+        {"title": "Renamed", "kind": "functional", "planned_for": "2027-04-01"},
+        WRITE_A,
+    ),
+    (
+        "exercises:edit",
+        "post",
+        "/o/clinique-beta/exercises/{a_exercise_planned}/edit/",
+        {"title": "Hijacked", "kind": "tabletop", "planned_for": "2027-04-01"},
+        NOBODY,
+    ),
+    (
+        "exercises:start",
+        "post",
+        "/o/chu-alpha/exercises/{a_exercise_planned}/start/",
+        {},
+        WRITE_A,
+    ),
+    # A POST-only page asked with GET.
+    (
+        "exercises:start",
+        "get",
+        "/o/chu-alpha/exercises/{a_exercise_planned}/start/",
+        {},
+        (405, 405, 405, 405, 302),
+    ),
+    ("exercises:end", "post", "/o/chu-alpha/exercises/{a_exercise}/end/", {}, WRITE_A),
+    ("exercises:end", "post", "/o/clinique-beta/exercises/{a_exercise}/end/", {}, NOBODY),
+    ("exercises:report", "get", "/o/chu-alpha/exercises/{a_exercise}/report.pdf", {}, OK_A),
+    ("exercises:report", "get", "/o/clinique-beta/exercises/{a_exercise}/report.pdf", {}, NOBODY),
+    (
+        "exercises:inject_add",
+        "post",
+        "/o/chu-alpha/exercises/{a_exercise}/injects/",
+        {"i-offset_minutes": "90", "i-title": "Journalist calls", "i-channel": "phone"},
+        WRITE_A,
+    ),
+    (
+        "exercises:inject_deliver",
+        "post",
+        "/o/chu-alpha/exercises/{a_exercise}/injects/{a_inject}/deliver/",
+        {},
+        WRITE_A,
+    ),
+    (
+        "exercises:inject_deliver",
+        "post",
+        "/o/clinique-beta/exercises/{a_exercise}/injects/{a_inject}/deliver/",
+        {},
+        NOBODY,
+    ),
+    (
+        "exercises:participant_add",
+        "post",
+        "/o/chu-alpha/exercises/{a_exercise}/participants/",
+        {"p-role": "player", "p-member": "{a_viewer_member}"},
+        WRITE_A,
+    ),
+    (
+        "exercises:observation_add",
+        "post",
+        "/o/chu-alpha/exercises/{a_exercise}/observations/",
+        {"o-text": "The crisis cell met in 20 minutes", "o-kind": "fact"},
+        WRITE_A,
+    ),
+    (
+        "exercises:lesson_add",
+        "post",
+        "/o/chu-alpha/exercises/{a_exercise}/lessons/",
+        {"l-kind": "to_improve", "l-text": "Print the phone tree"},
+        WRITE_A,
+    ),
+    (
+        "exercises:action_add",
+        "post",
+        "/o/chu-alpha/exercises/{a_exercise}/actions/",
+        {"a-title": "Update the phone tree", "a-owner_name": "DSI", "a-due_on": "2027-03-01"},
+        WRITE_A,
+    ),
+    (
+        "exercises:action_close",
+        "post",
+        "/o/chu-alpha/exercises/{a_exercise}/actions/{a_exercise_action}/close/",
+        {"note": "Done"},
+        WRITE_A,
+    ),
+    (
+        "exercises:action_close",
+        "post",
+        "/o/clinique-beta/exercises/{a_exercise}/actions/{a_exercise_action}/close/",
+        {"note": "Hijacked"},
+        NOBODY,
+    ),
+    # Training: everyone takes the modules; only the managers assign and read the results.
+    ("training:index", "get", "/o/chu-alpha/training/", {}, OK_A),
+    ("training:index", "get", "/o/centre/training/", {}, NOBODY),
+    ("training:module", "get", "/o/chu-alpha/training/modules/{a_module}/", {}, OK_A),
+    (
+        # An empty answer: the quiz again with its errors.
+        "training:answer",
+        "post",
+        "/o/chu-alpha/training/modules/{a_module}/answer/",
+        {},
+        (200, 200, 404, 404, 302),
+    ),
+    (
+        # A's administrator's result: nobody else's to read, not even A's viewer.
+        "training:result",
+        "get",
+        "/o/chu-alpha/training/results/{a_completion}/",
+        {},
+        (200, 404, 404, 404, 302),
+    ),
+    (
+        "training:result",
+        "get",
+        "/o/clinique-beta/training/results/{a_completion}/",
+        {},
+        NOBODY,
+    ),
+    ("training:assignment_new", "get", "/o/chu-alpha/training/assignments/new/", {}, EDIT_A),
+    (
+        "training:assignment_new",
+        "post",
+        "/o/chu-alpha/training/assignments/new/",
+        {"module": "{a_module}", "due_on": "2027-06-01"},
+        WRITE_A,
+    ),
+    (
+        "training:assignment",
+        "get",
+        "/o/chu-alpha/training/assignments/{a_assignment}/",
+        {},
+        EDIT_A,
+    ),
+    (
+        "training:assignment",
+        "get",
+        "/o/clinique-beta/training/assignments/{a_assignment}/",
+        {},
+        NOBODY,
+    ),
+    # Phishing simulations
+    ("phishing:index", "get", "/o/chu-alpha/phishing/", {}, OK_A),
+    ("phishing:index", "get", "/o/centre/phishing/", {}, NOBODY),
+    ("phishing:new", "get", "/o/chu-alpha/phishing/new/", {}, EDIT_A),
+    ("phishing:new", "post", "/o/chu-alpha/phishing/new/", CAMPAIGN, WRITE_A),
+    ("phishing:list_upload", "get", "/o/chu-alpha/phishing/lists/upload/", {}, EDIT_A),
+    (
+        "phishing:list_upload",
+        "post",
+        "/o/chu-alpha/phishing/lists/upload/",
+        {"name": "More staff", "file": b"email,name,service\nagent1@example.org,A 1,Radiologie\n"},
+        WRITE_A,
+    ),
+    ("phishing:detail", "get", "/o/chu-alpha/phishing/{a_campaign}/", {}, EDIT_A),
+    ("phishing:detail", "get", "/o/clinique-beta/phishing/{a_campaign}/", {}, NOBODY),
+    ("phishing:detail", "get", "/o/centre/phishing/{a_campaign_sent}/", {}, NOBODY),
+    ("phishing:edit", "get", "/o/chu-alpha/phishing/{a_campaign}/edit/", {}, EDIT_A),
+    ("phishing:edit", "post", "/o/chu-alpha/phishing/{a_campaign}/edit/", CAMPAIGN, WRITE_A),
+    ("phishing:edit", "post", "/o/clinique-beta/phishing/{a_campaign}/edit/", CAMPAIGN, NOBODY),
+    ("phishing:launch", "post", "/o/chu-alpha/phishing/{a_campaign}/launch/", {}, WRITE_A),
+    ("phishing:launch", "post", "/o/clinique-beta/phishing/{a_campaign}/launch/", {}, NOBODY),
+    ("phishing:stop", "post", "/o/chu-alpha/phishing/{a_campaign_sent}/stop/", {}, WRITE_A),
+    ("phishing:stop", "post", "/o/clinique-beta/phishing/{a_campaign_sent}/stop/", {}, NOBODY),
+    ("phishing:sector", "get", "/o/centre/phishing/sector/", {}, (404, 404, 404, 200, 302)),
+    ("phishing:sector", "get", "/o/chu-alpha/phishing/sector/", {}, NOBODY),
+    # Readiness: the establishment's page; the centre's sector table, export and read-only view.
+    ("readiness:index", "get", "/o/chu-alpha/readiness/", {}, OK_A),
+    # The centre is sent on to its sector page.
+    ("readiness:index", "get", "/o/centre/readiness/", {}, (404, 404, 404, 302, 302)),
+    ("readiness:sector", "get", "/o/centre/readiness/sector/", {}, (404, 404, 404, 200, 302)),
+    ("readiness:sector", "get", "/o/chu-alpha/readiness/sector/", {}, NOBODY),
+    (
+        "readiness:export",
+        "get",
+        "/o/centre/readiness/sector/export.csv",
+        {},
+        (404, 404, 404, 200, 302),
+    ),
+    ("readiness:export", "get", "/o/chu-alpha/readiness/sector/export.csv", {}, NOBODY),
+    (
+        "readiness:establishment",
+        "get",
+        "/o/centre/readiness/sector/chu-alpha/",
+        {},
+        (404, 404, 404, 200, 302),
+    ),
+    (
+        "readiness:establishment",
+        "get",
+        "/o/chu-alpha/readiness/sector/chu-alpha/",
+        {},
+        NOBODY,
+    ),
+    # Backups
+    ("backups:list", "get", "/o/chu-alpha/backups/", {}, OK_A),
+    ("backups:list", "get", "/o/centre/backups/", {}, NOBODY),
+    ("backups:new", "get", "/o/chu-alpha/backups/new/", {}, EDIT_A),
+    ("backups:new", "post", "/o/chu-alpha/backups/new/", BACKUP_SET, WRITE_A),
+    ("backups:detail", "get", "/o/chu-alpha/backups/{a_backup_set}/", {}, OK_A),
+    ("backups:detail", "get", "/o/clinique-beta/backups/{a_backup_set}/", {}, NOBODY),
+    ("backups:detail", "get", "/o/centre/backups/{a_backup_set}/", {}, NOBODY),
+    ("backups:edit", "get", "/o/chu-alpha/backups/{a_backup_set}/edit/", {}, EDIT_A),
+    ("backups:edit", "post", "/o/chu-alpha/backups/{a_backup_set}/edit/", BACKUP_SET, WRITE_A),
+    (
+        "backups:edit",
+        "post",
+        "/o/clinique-beta/backups/{a_backup_set}/edit/",
+        BACKUP_SET,
+        NOBODY,
+    ),
+    ("backups:delete", "post", "/o/chu-alpha/backups/{a_backup_set}/delete/", {}, WRITE_A),
+    ("backups:delete", "post", "/o/clinique-beta/backups/{a_backup_set}/delete/", {}, NOBODY),
+    (
+        "backups:upload",
+        "post",
+        "/o/chu-alpha/backups/{a_backup_set}/status/",
+        {"file": NEW_STATUS.encode(), "kind": "auto"},
+        WRITE_A,
+    ),
+    (
+        "backups:upload",
+        "post",
+        "/o/clinique-beta/backups/{a_backup_set}/status/",
+        {"file": NEW_STATUS.encode(), "kind": "auto"},
+        NOBODY,
+    ),
+    (
+        "backups:restore_test",
+        "post",
+        "/o/chu-alpha/backups/{a_backup_set}/restore-tests/",
+        RESTORE_TEST,
+        WRITE_A,
+    ),
+    (
+        "backups:restore_test",
+        "post",
+        "/o/clinique-beta/backups/{a_backup_set}/restore-tests/",
+        RESTORE_TEST,
+        NOBODY,
+    ),
     ("accounts:profile", "get", "/accounts/profile/", {}, (200, 200, 200, 200, 302)),
     ("accounts:password_change", "get", "/accounts/password/", {}, (200, 200, 200, 200, 302)),
     ("accounts:two_factor_setup", "get", "/accounts/2fa/setup/", {}, (200, 200, 200, 200, 302)),
@@ -913,11 +1330,24 @@ PUBLIC_URL_NAMES = {
     "healthz",
     "set_language",
     "accept_invitation",
+    # The phishing simulation's tracked links: the token is the key, not the account
+    # (PUBLIC_CASES below).
+    "phishing_public:click",
+    "phishing_public:pixel",
+    "phishing_public:learn",
+    "phishing_public:report",
 }
 
 
 # What the centre changes in A's data by design: it triages the incidents A declares to it.
 CENTRE_WORKS_ON_A = {"incidents:triage", "incidents:share"}
+
+
+def _filled(value: Any, values: dict[str, Any]) -> Any:
+    """A row's value for one request: placeholders filled, bytes sent as a file upload."""
+    if isinstance(value, bytes):
+        return SimpleUploadedFile("upload.csv", value)
+    return value.format(**values) if isinstance(value, str) else value
 
 
 def client_as(world: World, actor: str) -> Client:
@@ -927,13 +1357,13 @@ def client_as(world: World, actor: str) -> Client:
 @pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
 @pytest.mark.parametrize("case", UI_CASES, ids=[f"{c[1]} {c[2]}" for c in UI_CASES])
 def test_ui_url_answers_each_actor_as_expected(
-    world: World, case: tuple[str, str, str, dict[str, str], tuple[int, ...]], actor_index: int
+    world: World, case: tuple[str, str, str, dict[str, Any], tuple[int, ...]], actor_index: int
 ) -> None:
     _name, method, path, data, expected = case
     actor = ACTORS[actor_index]
     before = snapshot_of_a()
     values = vars(world)
-    filled = {k: v.format(**values) if isinstance(v, str) else v for k, v in data.items()}
+    filled = {k.format(**values): _filled(v, values) for k, v in data.items()}
     response = getattr(client_as(world, actor), method)(path.format(**values), filled)
     assert response.status_code == expected[actor_index], response.content[:300]
     if response.status_code == 302 and actor == "anonymous":
@@ -955,6 +1385,47 @@ def test_not_yours_looks_exactly_like_does_not_exist(world: World) -> None:
     unmask = re.compile(rb'name="(?:csrfmiddlewaretoken|next)" value="[^"]+"')
     assert unmask.sub(b"", theirs.content) == unmask.sub(b"", missing.content)
     assert b"CHU Alpha" not in theirs.content
+
+
+# (url name, method, path, status for every actor): a genuine token of a sent recipient opens
+# the page for whoever holds the link; a forged one (a real target's id, a wrong signature) or
+# garbage is a plain 404 that records nothing.
+PUBLIC_CASES: list[tuple[str, str, str, int]] = [
+    ("phishing_public:click", "get", "/p/{a_phishing_token}/", 200),
+    ("phishing_public:click", "post", "/p/{a_phishing_token}/", 302),
+    ("phishing_public:pixel", "get", "/p/{a_phishing_token}/o.gif", 200),
+    ("phishing_public:learn", "get", "/p/{a_phishing_token}/learn/", 200),
+    ("phishing_public:report", "get", "/p/{a_phishing_token}/report", 200),
+    ("phishing_public:click", "get", "/p/{a_phishing_token}x/", 404),
+    ("phishing_public:click", "post", "/p/{a_phishing_token}x/", 404),
+    ("phishing_public:pixel", "get", "/p/{a_phishing_token}x/o.gif", 404),
+    ("phishing_public:learn", "get", "/p/{a_phishing_token}x/learn/", 404),
+    ("phishing_public:report", "get", "/p/{a_phishing_token}x/report", 404),
+    ("phishing_public:click", "get", "/p/garbage/", 404),
+    ("phishing_public:report", "get", "/p/1-AAAAAAAAAAAAAAAAAAAAAA/report", 404),
+]
+
+
+@pytest.mark.parametrize("actor_index", range(len(ACTORS)), ids=ACTORS)
+@pytest.mark.parametrize("case", PUBLIC_CASES, ids=[f"{c[1]} {c[2]}" for c in PUBLIC_CASES])
+def test_public_url_answers_each_actor_as_expected(
+    world: World, case: tuple[str, str, str, int], actor_index: int
+) -> None:
+    _name, method, path, expected = case
+    before = snapshot_of_a()
+    response = getattr(client_as(world, ACTORS[actor_index]), method)(path.format(**vars(world)))
+    assert response.status_code == expected, response.content[:300]
+    if expected == 302:
+        assert response["Location"] == path.format(**vars(world)) + "learn/"
+    if expected == 404:
+        assert snapshot_of_a() == before
+        assert b"CHU Alpha" not in response.content
+
+
+def test_every_public_phishing_url_has_its_rows() -> None:
+    names = {name for name in PUBLIC_URL_NAMES if name.startswith("phishing_public:")}
+    assert names == {case[0] for case in PUBLIC_CASES if case[3] == 200}
+    assert names == {case[0] for case in PUBLIC_CASES if case[3] == 404}
 
 
 def _all_url_names() -> set[str]:
@@ -1244,6 +1715,43 @@ API_CASES: list[tuple[str, str, str, dict[str, Any] | None, tuple[int, ...]]] = 
         "/api/v1/vulnerabilities/CVE-2099-0001",
         None,
         (200, 200, 200, 200, 401),
+    ),
+    # Backups: the establishment's own; the centre reads the readiness score, not the sets.
+    (
+        "get",
+        "/api/v1/organisations/{slug}/backups",
+        "/api/v1/organisations/chu-alpha/backups",
+        None,
+        OK_API_A,
+    ),
+    (
+        "get",
+        "/api/v1/organisations/{slug}/backups",
+        "/api/v1/organisations/centre/backups",
+        None,
+        (404, 404, 404, 404, 401),
+    ),
+    (
+        "post",
+        "/api/v1/organisations/{slug}/backups/{set_id}/status",
+        "/api/v1/organisations/chu-alpha/backups/{a_backup_set}/status",
+        {"kind": "snapshots", "output": NEW_STATUS},
+        (200, 403, 404, 404, 401),
+    ),
+    (
+        "post",
+        "/api/v1/organisations/{slug}/backups/{set_id}/status",
+        "/api/v1/organisations/clinique-beta/backups/{a_backup_set}/status",
+        {"kind": "snapshots", "output": NEW_STATUS},
+        (404, 404, 404, 404, 401),
+    ),
+    (
+        # A bad output is refused whole.
+        "post",
+        "/api/v1/organisations/{slug}/backups/{set_id}/status",
+        "/api/v1/organisations/chu-alpha/backups/{a_backup_set}/status",
+        {"kind": "snapshots", "output": '[{"id": "x"}]'},
+        (422, 403, 404, 404, 401),
     ),
     ("get", "/api/v1/tokens", "/api/v1/tokens", None, (200, 200, 200, 200, 401)),
     (

@@ -25,6 +25,7 @@ from vigie.api.auth import TokenAuth, VerifiedSessionAuth, current_token
 from vigie.api.models import ApiToken, Scope
 from vigie.api.tokens import create_token, revoke_token
 from vigie.audit.queries import apply_filters, events_for
+from vigie.backups.api import router as backups_router
 from vigie.core.email_address import InvalidEmailAddress, check_email_address
 from vigie.core.paging import ConvertedRows, sliced_rows
 from vigie.incidents import actions as incident_actions
@@ -1268,3 +1269,6 @@ def declare_incident(request: HttpRequest, slug: str, payload: IncidentIn) -> An
 
 
 api.add_router("/organisations", incidents_router)
+
+
+api.add_router("/organisations", backups_router)

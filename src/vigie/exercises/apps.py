@@ -1,3 +1,8 @@
+"""The yearly cyber crisis exercise: scenario, injects, roles, observations, lessons learned,
+actions."""
+
+import importlib
+
 from django.apps import AppConfig
 
 
@@ -5,3 +10,8 @@ class ExercisesConfig(AppConfig):
     name = "vigie.exercises"
     label = "exercises"
     verbose_name = "Exercises"
+
+    def ready(self) -> None:
+        # The periodic job and the readiness pillar register themselves on import.
+        for module in ("vigie.exercises.jobs", "vigie.exercises.readiness"):
+            importlib.import_module(module)

@@ -12,7 +12,7 @@ set declared", never a blank that reads as fine.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -33,7 +33,7 @@ class PillarSpec:
     label: Promise
     order: int
     provider: Provider
-    reason_texts: dict[str, Promise]
+    reason_texts: Mapping[str, Promise]
     url_name: str = ""  # the page that shows the details ("backups:list"), taking `org`
 
 
@@ -42,6 +42,11 @@ _pillars: dict[str, PillarSpec] = {}
 
 def register_pillar(spec: PillarSpec) -> None:
     _pillars[spec.code] = spec
+
+
+def unregister_pillar(code: str) -> None:
+    """Take a pillar out (tests that register their own clean up with it)."""
+    _pillars.pop(code, None)
 
 
 def pillars() -> list[PillarSpec]:

@@ -1,5 +1,12 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from vigie.readiness import views
 
 app_name = "readiness"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("sector/", views.sector, name="sector"),
+    path("sector/export.csv", views.export, name="export"),
+    path("sector/<slug:establishment>/", views.establishment, name="establishment"),
+]

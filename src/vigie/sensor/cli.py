@@ -41,6 +41,7 @@ SUBCOMMANDS = (
     "vigie.sensor.pull_command",
     "vigie.sensor.watch_command",
     "vigie.sensor.send_command",
+    "vigie.sensor.backup_command",
 )
 
 
