@@ -74,3 +74,12 @@ def mail_text(message: Message) -> str:
     payload = part.get_payload(decode=True)
     assert isinstance(payload, bytes)
     return payload.decode(part.get_content_charset() or "utf-8")
+
+
+def in_english(client: Client) -> Client:
+    """`client`, reading the platform in English (the test site's language is French, and the
+    language of a signed-in session is its cookie): for tests that check an English sentence."""
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client

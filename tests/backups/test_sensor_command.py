@@ -114,9 +114,11 @@ def test_restic_snapshots_and_check_reach_the_platform_without_the_password(
     assert "0 new snapshots, 2 already known" in out
     assert backup_set.snapshots.count() == 2
     lines = log.read_text().splitlines()
-    assert [line.split()[-2:] for line in lines if "snapshots" in line] == [
-        ["snapshots", "--json"]
-    ] * 2
+    assert [line.split()[1:] for line in lines] == [
+        ["--repo", str(repo.path), "snapshots", "--json"],
+        ["--repo", str(repo.path), "check"],
+        ["--repo", str(repo.path), "snapshots", "--json"],
+    ]
     _no_secret(log, out, err, caplog, repo.env["RESTIC_PASSWORD"])
 
 

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from tests.continuity.support import unit_with_plan
-from tests.helpers import signed_in
+from tests.helpers import in_english, signed_in
 from vigie.continuity.models import Contact, ContinuityPlan, CriticalProcess, MutualAid
 from vigie.tenancy.models import CareUnit, Membership, Organisation
 
@@ -163,7 +163,7 @@ def test_a_member_is_given_a_care_unit_from_the_units_page(
 
 def test_a_garbage_phone_number_is_refused_by_name(a_admin: Any, est_a: Organisation) -> None:
     unit, plan = unit_with_plan(est_a)
-    client = signed_in(a_admin)
+    client = in_english(signed_in(a_admin))
     response = client.post(
         f"/o/{est_a.slug}/continuity/units/{unit.pk}/contacts/",
         {"contact-name": "Bob", "contact-phone": "call Bob at home"},
@@ -189,7 +189,7 @@ def test_a_negative_rto_is_refused(a_admin: Any, est_a: Organisation) -> None:
 
 def test_a_mutual_aid_tested_in_the_future_is_refused(a_admin: Any, est_a: Organisation) -> None:
     unit, _plan = unit_with_plan(est_a)
-    client = signed_in(a_admin)
+    client = in_english(signed_in(a_admin))
     tomorrow = timezone.localdate() + timedelta(days=1)
     response = client.post(
         f"/o/{est_a.slug}/continuity/units/{unit.pk}/aid/",
@@ -219,7 +219,7 @@ def test_a_bad_plan_form_names_its_fields_and_saves_nothing(
 
 def test_a_duplicate_unit_name_is_shown_as_an_error(a_admin: Any, est_a: Organisation) -> None:
     _unit, _plan = unit_with_plan(est_a, name="Radiologie")
-    client = signed_in(a_admin)
+    client = in_english(signed_in(a_admin))
     response = client.post(f"/o/{est_a.slug}/continuity/units/new/", {"name": "radiologie"})
     assert response.status_code == 400
     assert "already exists" in response.content.decode()

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import signed_in
+from tests.helpers import in_english, signed_in
 from vigie.exercises import actions
 from vigie.exercises.models import ActionStatus, Exercise, ExerciseAction, Status
 from vigie.tenancy.access import OrgAccess
@@ -70,7 +70,7 @@ def test_changes_are_post_only(exercise: Exercise, a_admin: Any) -> None:
 
 
 def test_create_from_a_template_then_run_the_exercise(a_admin: Any) -> None:
-    client = signed_in(a_admin)
+    client = in_english(signed_in(a_admin))
     form = client.get(f"{BASE}new/")
     assert form.status_code == 200
     assert "ransomware" in form.content.decode()
@@ -126,7 +126,7 @@ def test_create_from_a_template_then_run_the_exercise(a_admin: Any) -> None:
 def test_bad_input_is_refused_with_a_message_and_nothing_written(
     exercise: Exercise, a_admin: Any, b_admin: Any
 ) -> None:
-    client = signed_in(a_admin)
+    client = in_english(signed_in(a_admin))
     foreign = Membership.objects.get(user=b_admin)
     response = client.post(
         f"{BASE}{exercise.pk}/actions/",

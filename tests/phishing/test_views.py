@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.helpers import signed_in
+from tests.helpers import in_english, signed_in
 from tests.phishing.support import access_of, campaign_for, csv_of, staff, upload
 from vigie.phishing import actions
 from vigie.phishing.models import Campaign, RecipientList, State, Target
@@ -120,7 +120,7 @@ def test_rate_above_the_maximum_is_a_field_error(est_a: Organisation, a_admin: A
 def test_list_upload_page_names_file_line_and_field_of_errors(
     est_a: Organisation, a_admin: Any
 ) -> None:
-    client = signed_in(a_admin)
+    client = in_english(signed_in(a_admin))
     bad = SimpleUploadedFile("agents.csv", csv_of([*staff(1, "U"), ("x@evil.example", "", "U")]))
     response = client.post(_url("list_upload", est_a), {"name": "Agents", "file": bad})
     assert response.status_code == 400
@@ -144,7 +144,7 @@ def test_results_by_service_show_counts_and_never_names(est_a: Organisation, a_a
         email__in=["agent0@example.org", "agent1@example.org", "agent2@example.org"]
     ).update(opened_at=now, clicked_at=now)
     Target.objects.filter(campaign=campaign, service="Pharmacie").update(reported_at=now)
-    page = signed_in(a_admin).get(_url("detail", est_a, campaign_id=campaign.pk))
+    page = in_english(signed_in(a_admin)).get(_url("detail", est_a, campaign_id=campaign.pk))
     html = page.content.decode()
     assert page.status_code == 200
     services = page.context["services"]

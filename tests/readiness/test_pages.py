@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.helpers import signed_in
+from tests.helpers import in_english, signed_in
 from tests.incidents.support import declare_directly
 from tests.readiness.support import DRILLS, alert, asset, pillars_for_test
 from vigie.audit.models import Action, AuditEvent
@@ -55,7 +55,7 @@ def test_the_director_sees_the_score_the_pillars_and_their_reasons(
     asset(est_a)
     alert(est_a, "act", now - timedelta(days=3))
     with pillars_for_test(keep=MINE):
-        response = signed_in(director).get(_index(est_a))
+        response = in_english(signed_in(director)).get(_index(est_a))
     assert response.status_code == 200
     page = response.content.decode()
     assert 'data-testid="pillar-exposure"' in page
@@ -240,7 +240,7 @@ def test_the_centre_reads_one_establishments_reasons_without_links(
     centre: Organisation, est_a: Organisation, centre_analyst: Any
 ) -> None:
     with pillars_for_test(keep=MINE):
-        response = signed_in(centre_analyst).get(_one(centre, est_a))
+        response = in_english(signed_in(centre_analyst)).get(_one(centre, est_a))
     assert response.status_code == 200
     page = response.content.decode()
     assert "No asset in the inventory" in page

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from vigie.engines.backups import Finding, ParseError
+from vigie.readiness.present import format_param
 
 FINDINGS: dict[str, Promise] = {
     "never_backed_up": gettext_lazy("No successful backup recorded."),
@@ -61,7 +62,11 @@ def finding_text(finding: Finding) -> str:
     template = FINDINGS.get(finding.code)
     if template is None:
         return finding.code
-    values: dict[str, Any] = {k: ("" if v is None else v) for k, v in finding.params.items()}
+    # Numbers and dates in the reader's locale ("25,9 fois" in French), as readiness shows them.
+    values: dict[str, Any] = {
+        k: ("" if v is None else format_param(v) if isinstance(v, int | float) else v)
+        for k, v in finding.params.items()
+    }
     try:
         return str(template) % values
     except (KeyError, ValueError, TypeError):

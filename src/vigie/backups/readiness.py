@@ -35,7 +35,7 @@ POINTS = {
 
 REASON_TEXTS: dict[str, Promise] = {
     "backups.no_set": _("No backup set declared."),
-    "backups.sets": _("%(count)s backup sets declared, %(healthy)s without a problem."),
+    "backups.sets": _("Backup sets declared: %(count)s; without a problem: %(healthy)s."),
     "backups.never_backed_up": _("%(system)s: no successful backup recorded."),
     "backups.stale": _("%(system)s: last backup %(hours)s hours ago (RPO %(rpo_hours)s hours)."),
     "backups.check_never": _("%(system)s: no integrity check recorded."),

@@ -133,7 +133,7 @@ def continuity_reasons(organisation: Organisation, now: datetime) -> list[Reason
 REASON_TEXTS: dict[str, Promise] = {
     "continuity.nothing": _("No continuity plan written for any care unit."),
     "continuity.plans": _("%(plans)s of %(units)s care units have a continuity plan."),
-    "continuity.units_without_plan": _("%(count)s care units without a plan: %(units)s."),
+    "continuity.units_without_plan": _("Care units without a plan (%(count)s): %(units)s."),
     "continuity.review_overdue": _("The plan of %(unit)s was due for review on %(due)s."),
     "continuity.no_workaround": _(
         "%(unit)s: the critical process “%(process)s” has no degraded-mode workaround."

@@ -67,7 +67,7 @@ register_pillar(
             "exercises.no_lessons": _(
                 "The last exercise, “%(title)s”, has no lessons learned (RETEX) written."
             ),
-            "exercises.actions_overdue": _("%(count)s exercise actions are past their due date."),
+            "exercises.actions_overdue": _("Exercise actions past their due date: %(count)s."),
         },
         url_name="exercises:list",
     )

@@ -76,7 +76,7 @@ register_pillar(
             "phishing.reports_high": _("%(rate)s%% of the recipients reported the message."),
             "phishing.reports_low": _("Only %(rate)s%% of the recipients reported the message."),
             "phishing.repeat_clickers": _(
-                "%(count)s people followed the link in two simulations or more."
+                "People who followed the link in two simulations or more: %(count)s."
             ),
         },
         url_name="phishing:index",

@@ -67,11 +67,12 @@ register_pillar(
         reason_texts={
             "training.nothing_assigned": _("No training module assigned in the last 12 months."),
             "training.incomplete": _(
-                "%(done)s of the %(assigned)s people assigned passed their module (%(percent)s %%)."
+                "People assigned who passed their module: "
+                "%(done)s of %(assigned)s (%(percent)s %%)."
             ),
-            "training.all_done": _("All %(assigned)s people assigned passed their module."),
+            "training.all_done": _("Everyone assigned passed their module (%(assigned)s)."),
             "training.overdue": _(
-                "%(overdue)s of the %(assigned)s people assigned are past their due date."
+                "People assigned past their due date: %(overdue)s of %(assigned)s."
             ),
         },
         url_name="training:index",

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vigie.core.demo import DemoReport, register_loader
+from django.utils import timezone
+
+from vigie.core.demo import DEMO_HISTORY, DemoReport, register_loader
 from vigie.engines.offline import load_feed_paths
 from vigie.inventory import imports
 from vigie.inventory.models import Asset
@@ -46,6 +48,11 @@ def load_inventories(report: DemoReport) -> None:
         # Matched here rather than by the worker that starts after the loaders: the demo is
         # complete when `vigie demo --no-serve` returns (a no-op if the task already ran).
         match_import(job.pk)
+        # The demo's hospitals have kept their inventory for a while: readiness computed "as of"
+        # the past weeks (its trend) must not read "no inventory" for them.
+        Asset.objects.filter(organisation=access.organisation).update(
+            created_at=timezone.now() - DEMO_HISTORY
+        )
         rows = job.summary["rows"]
         report.notes.append(f"inventory of {access.organisation.name}: {rows} assets")
 

@@ -193,3 +193,13 @@ def test_the_kind_is_detected_from_the_output() -> None:
     assert detect_kind("anything", tool="borg") == ("borg", "check")
     with pytest.raises(ParseError):
         detect_kind('{"hello": 1}')
+
+
+def test_a_borg_check_that_exits_1_but_found_errors_is_a_failed_check() -> None:
+    # borg 1.2.4 on a repository with a damaged segment: exit code 1, not 2.
+    output = "Data integrity error: Segment entry checksum mismatch [segment 1, offset 8]\n"
+    output += "Finished full repository check, errors found.\n"
+    check = parse("borg", "check", output, 1, NOW).checks[0]
+    assert not check.ok
+    assert not check.warning
+    assert check.errors >= 1

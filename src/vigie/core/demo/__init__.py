@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 DemoLoader = Callable[["DemoReport"], None]
 
@@ -19,6 +20,10 @@ class DemoReport:
     )  # username, password, role
     notes: list[str] = field(default_factory=list)
 
+
+# How long the demo's establishments have used the platform: rows that stand for long-standing
+# facts (members, assets, backup sets) are dated this far back.
+DEMO_HISTORY = timedelta(days=400)
 
 _loaders: list[tuple[int, str, DemoLoader]] = []
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from vigie.core.demo import DemoReport, register_loader
+from vigie.core.demo import DEMO_HISTORY, DemoReport, register_loader
 from vigie.tenancy.models import (
     CareUnit,
     Membership,
@@ -129,9 +130,15 @@ def load_organisations(report: DemoReport) -> None:
             )
             report.created_users.append((username, password, f"{role} @ {org_slug}"))
         organisation = Organisation.objects.get(slug=org_slug)
-        membership, _ = Membership.objects.get_or_create(
+        membership, joined = Membership.objects.get_or_create(
             user=user, organisation=organisation, defaults={"role": role}
         )
+        if joined:
+            # Members of long standing: what is computed "as of" a past week (the readiness
+            # trend, training audiences) counts them.
+            Membership.objects.filter(pk=membership.pk).update(
+                created_at=timezone.now() - DEMO_HISTORY
+            )
         units = {
             code: CareUnit.objects.get_or_create(
                 organisation=organisation, name=name, defaults={"code": code}

@@ -13,6 +13,7 @@ from typing import Any
 from vigie.engines.backups import _read
 from vigie.engines.backups.model import Check, ParseError, Snapshot
 
+_ERRORS_FOUND = re.compile(r"\berrors found\b", re.IGNORECASE)
 _ERROR_LINE = re.compile(r"\berror\b", re.IGNORECASE)
 
 
@@ -100,11 +101,14 @@ def parse_list(text: str) -> list[Snapshot]:
 
 def parse_check(text: str, exit_code: int, at: datetime) -> Check:
     errors = sum(1 for line in text.splitlines() if _ERROR_LINE.search(line))
-    errors = max(errors, 1) if exit_code >= 2 else 0
+    # borg 1.2 exits 1 ("warning") on a repository whose check found damaged segments, and says
+    # "errors found": that is a failed check, not a warning, or a damaged repository would pass.
+    found = exit_code >= 2 or (exit_code == 1 and (errors > 0 or _ERRORS_FOUND.search(text)))
+    errors = max(errors, 1) if found else 0
     return Check(
         at=at,
-        ok=exit_code in (0, 1),
+        ok=not found,
         errors=errors,
-        warning=exit_code == 1,
+        warning=exit_code == 1 and not found,
         excerpt=_read.excerpt(text),
     )
