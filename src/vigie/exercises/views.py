@@ -199,6 +199,7 @@ def exercise_detail(request: HttpRequest, org: str, exercise_id: int) -> HttpRes
             "access": access,
             "exercise": exercise,
             "may_run": may_run,
+            "may_observe": actions.may_observe(access, exercise),
             "roles": [
                 (label, [p for p in participants if p.role == value])
                 for value, label in ParticipantRole.choices
@@ -319,7 +320,10 @@ def participant_add(request: HttpRequest, org: str, exercise_id: int) -> HttpRes
 @login_required
 @require_POST
 def observation_add(request: HttpRequest, org: str, exercise_id: int) -> HttpResponse:
-    access, exercise = _change(request, org, exercise_id)
+    access = _access(request, org)
+    exercise = _exercise(access, exercise_id)
+    if not actions.may_observe(access, exercise):
+        raise PermissionDenied("exercise")
     form = ObservationForm(request.POST, injects=list(exercise.injects.all()), prefix="o")
     if not form.is_valid():
         _form_errors(request, form, _("Nothing was logged."))
