@@ -83,3 +83,17 @@ def in_english(client: Client) -> Client:
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
+
+
+def assert_security_headers(response: Any) -> None:
+    """What every answer of the platform carries, page, file, API or error alike: a script
+    policy without inline code, no framing, no content sniffing, no referrer to other sites."""
+    csp = response.get("Content-Security-Policy", "")
+    assert csp, "no Content-Security-Policy"
+    assert "unsafe-inline" not in csp
+    assert "unsafe-eval" not in csp
+    # Pages forbid framing; files served for download are sandboxed outright.
+    assert "frame-ancestors 'none'" in csp or "sandbox" in csp, csp
+    assert response.get("X-Frame-Options") == "DENY"
+    assert response.get("X-Content-Type-Options") == "nosniff"
+    assert response.get("Referrer-Policy") in ("same-origin", "no-referrer")

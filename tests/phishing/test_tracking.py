@@ -111,3 +111,16 @@ def test_time_to_report_is_measured_from_sending(est_a: Organisation, a_admin: A
     assert target.reported_at is not None
     assert target.sent_at is not None
     assert target.reported_at >= target.sent_at
+
+
+def test_the_simulated_sign_in_form_sends_nothing_that_is_typed(
+    est_a: Organisation, a_admin: Any
+) -> None:
+    # Inputs without a name are never part of the form's submission: the browser keeps them.
+    target = _sent_target(est_a, a_admin)
+    path = reverse("phishing_public:click", kwargs={"token": token_for(target.pk)})
+    page = Client().get(path).content.decode()
+    assert 'type="password"' in page
+    inputs = [tag for tag in page.split("<input")[1:] if "csrfmiddlewaretoken" not in tag]
+    assert inputs
+    assert all(" name=" not in tag.split(">")[0] for tag in inputs)

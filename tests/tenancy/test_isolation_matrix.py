@@ -2,8 +2,9 @@
 
 Actors: A's administrator, A's viewer, B's administrator, a centre analyst, anonymous.
 "Not yours" must look exactly like "does not exist" (same 404 body), and a refused write must
-leave A's data unchanged. The completeness tests fail when a URL or endpoint is added without
-a row here.
+leave A's data unchanged. Every answer, to every actor, carries the security headers
+(`tests.helpers.assert_security_headers`). The completeness tests fail when a URL or endpoint
+is added without a row here.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from tests.helpers import signed_in
+from tests.helpers import assert_security_headers, signed_in
 from tests.tenancy.resilience_world import NEW_STATUS, resilience_objects, resilience_state
 from tests.vulns.support import access_of
 from vigie.api.models import ApiToken
@@ -1366,6 +1367,7 @@ def test_ui_url_answers_each_actor_as_expected(
     filled = {k.format(**values): _filled(v, values) for k, v in data.items()}
     response = getattr(client_as(world, actor), method)(path.format(**values), filled)
     assert response.status_code == expected[actor_index], response.content[:300]
+    assert_security_headers(response)
     if response.status_code == 302 and actor == "anonymous":
         assert response["Location"].startswith("/accounts/login/")
     centre_acts = actor == "centre_analyst" and _name in CENTRE_WORKS_ON_A
@@ -1414,6 +1416,7 @@ def test_public_url_answers_each_actor_as_expected(
     _name, method, path, expected = case
     before = snapshot_of_a()
     response = getattr(client_as(world, ACTORS[actor_index]), method)(path.format(**vars(world)))
+    assert_security_headers(response)
     assert response.status_code == expected, response.content[:300]
     if expected == 302:
         assert response["Location"] == path.format(**vars(world)) + "learn/"
@@ -1795,6 +1798,7 @@ def test_api_endpoint_answers_each_actor_as_expected(
     actor = ACTORS[actor_index]
     before = snapshot_of_a()
     response = api_call(world, actor, method, path.format(**vars(world)), body)
+    assert_security_headers(response)
     assert response.status_code == expected[actor_index], response.content[:300]
     if response.status_code >= 400:
         assert set(response.json()) == {"error"}
@@ -1888,6 +1892,7 @@ def test_taxii_endpoint_answers_each_actor_as_expected(
     if actor != "anonymous":
         headers["Authorization"] = f"Bearer {world.tokens[actor]}"
     response = Client().get(path.format(**_taxii_world(world)), headers=headers)
+    assert_security_headers(response)
     assert response.status_code == expected[actor_index], response.content[:300]
     assert response["Content-Type"] == TAXII_ACCEPT
     if response.status_code == 200 and actor not in ("a_admin", "a_viewer"):
