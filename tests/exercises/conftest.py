@@ -7,17 +7,11 @@ from typing import Any
 
 import pytest
 
+from tests.vulns.support import access_of
 from vigie.exercises import actions
 from vigie.exercises.models import Exercise
 from vigie.tenancy.access import OrgAccess
-from vigie.tenancy.models import Membership, Organisation
-
-
-def access_of(user: Any, organisation: Organisation) -> OrgAccess:
-    membership = Membership.objects.select_related("organisation").get(
-        user=user, organisation=organisation
-    )
-    return OrgAccess(user=user, organisation=organisation, membership=membership)
+from vigie.tenancy.models import Organisation
 
 
 @pytest.fixture

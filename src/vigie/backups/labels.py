@@ -8,8 +8,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from vigie.core.params import format_param
 from vigie.engines.backups import Finding, ParseError
-from vigie.readiness.present import format_param
 
 FINDINGS: dict[str, Promise] = {
     "never_backed_up": gettext_lazy("No successful backup recorded."),

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
-from django.template.defaultfilters import floatformat
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from vigie.core.charts import LineChart, line_chart
-from vigie.engines.readiness import ParamValue, Pillar, Reason
+from vigie.core.params import format_param
+from vigie.engines.readiness import Pillar, Reason
 from vigie.engines.readiness.overall import (
     Level,
     Point,
@@ -58,23 +56,6 @@ class Card:
     lost: list[ReasonLine]
     kept: list[ReasonLine]  # the facts in the pillar's favour
     url: str
-
-
-def format_param(value: ParamValue) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, datetime):
-        moment = timezone.localtime(value) if timezone.is_aware(value) else value
-        return date_format(moment, "DATETIME_FORMAT")
-    if isinstance(value, date):
-        return date_format(value, "DATE_FORMAT")
-    if isinstance(value, int):
-        return number_format(value, force_grouping=True)
-    if isinstance(value, float):
-        return floatformat(value, -1)
-    return str(value)
 
 
 def reason_line(reason: Reason) -> ReasonLine:
